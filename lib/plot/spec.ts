@@ -1,0 +1,101 @@
+/**
+ * Vega-Lite spec builders: plain objects, no rendering. Each takes rows (one object per point)
+ * and the field names to encode, so the same rows can also be written as CSV plot data.
+ */
+
+/** A Vega-Lite v5 specification (kept loose: builders produce valid ones, users may extend). */
+export type VegaLiteSpec = Record<string, unknown> & { $schema?: string };
+
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** A row of plot data. */
+export type Row = Record<string, string | number | boolean | null>;
+
+export interface LineOptions {
+  x: string;
+  y: string;
+  /** Field that splits lines (one colour each). */
+  color?: string;
+  /** Field that splits small multiples (one panel each). */
+  column?: string;
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  width?: number;
+  height?: number;
+  points?: boolean;
+}
+
+/** Line chart of `y` over `x`, optionally one line per `color` value and one panel per `column`. */
+export function lineChart(rows: Row[], o: LineOptions): VegaLiteSpec {
+  const encoding: Record<string, unknown> = {
+    x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x },
+    y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y },
+    tooltip: [o.x, o.y, ...(o.color ? [o.color] : []), ...(o.column ? [o.column] : [])].map((f) => ({ field: f })),
+  };
+  if (o.color) encoding.color = { field: o.color, type: 'nominal' };
+  const unit = {
+    mark: { type: 'line', point: o.points ?? true },
+    encoding,
+    width: o.width ?? 260,
+    height: o.height ?? 180,
+  };
+  if (o.column) {
+    const { width, height, ...rest } = unit;
+    return {
+      $schema: VEGA_LITE_SCHEMA,
+      title: o.title,
+      data: { values: rows },
+      facet: { column: { field: o.column, type: 'nominal' } },
+      spec: { ...rest, width, height },
+    };
+  }
+  return { $schema: VEGA_LITE_SCHEMA, title: o.title, data: { values: rows }, ...unit };
+}
+
+export interface BarOptions {
+  x: string;
+  y: string;
+  color?: string;
+  title?: string;
+  yTitle?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Grouped bar chart: `x` categories, bar height `y`, bars within a group split by `color`. */
+export function barChart(rows: Row[], o: BarOptions): VegaLiteSpec {
+  const encoding: Record<string, unknown> = {
+    x: { field: o.x, type: 'nominal', title: o.x },
+    y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y },
+    tooltip: Object.keys(rows[0] ?? {}).map((f) => ({ field: f })),
+  };
+  if (o.color) {
+    encoding.color = { field: o.color, type: 'nominal' };
+    encoding.xOffset = { field: o.color };
+  }
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: o.title,
+    data: { values: rows },
+    mark: 'bar',
+    encoding,
+    width: o.width ?? 260,
+    height: o.height ?? 180,
+  };
+}
+
+/** Places specs side by side. */
+export function hconcat(specs: VegaLiteSpec[], title?: string): VegaLiteSpec {
+  return { $schema: VEGA_LITE_SCHEMA, title, hconcat: specs.map(strip) };
+}
+
+/** Stacks specs vertically. */
+export function vconcat(specs: VegaLiteSpec[], title?: string): VegaLiteSpec {
+  return { $schema: VEGA_LITE_SCHEMA, title, vconcat: specs.map(strip) };
+}
+
+function strip(spec: VegaLiteSpec): VegaLiteSpec {
+  const { $schema: _s, ...rest } = spec;
+  return rest;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runNotebook } from './helpers/notebook';
+
+describe('notebooks', () => {
+  it('the quickstart runs headless with the project kernel and shows an interactive chart with a PNG', () => {
+    const r = runNotebook('notebooks/00-quickstart.ipynb');
+    expect(r.stderr).toMatch(/done in/);
+    expect(r.status).toBe(0);
+    const chart = r.outputs.find((o) => o.output_type === 'display_data');
+    expect(chart?.data).toHaveProperty('application/vnd.vegalite.v5+json');
+    expect(String(chart?.data?.['image/png'])).toMatch(/^iVBORw0KGgo/); // base64 PNG signature
+    const text = r.outputs.map((o) => [o.text ?? ''].flat().join('')).join('');
+    expect(text).toMatch(/spikelens backend: (wasm|node|node-gpu)/);
+  });
+
+  it('a failing cell fails the run and names the error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbfail-'));
+    const src = path.join(dir, 'bad.ts');
+    fs.writeFileSync(src, "// %%\nconst a = 1;\n// %%\nthrow new Error('boom from cell two');\n// %%\nconsole.log('never');\n");
+    const nb = path.join(dir, 'bad.ipynb');
+    expect(spawnSync('python3', ['scripts/make_notebook.py', src, nb]).status).toBe(0);
+    const r = runNotebook(nb);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad\.ipynb failed/);
+    expect(r.stderr).toMatch(/boom from cell two/);
+    expect(JSON.stringify(r.outputs)).not.toContain('never');
+  });
+
+  it('every committed notebook is generated from its source in notebooks/src', () => {
+    const srcs = fs.readdirSync('notebooks/src').filter((f) => f.endsWith('.ts'));
+    expect(srcs.length).toBeGreaterThan(0);
+    for (const f of srcs) {
+      const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nbgen-')), 'x.ipynb');
+      expect(spawnSync('python3', ['scripts/make_notebook.py', `notebooks/src/${f}`, tmp]).status).toBe(0);
+      const committed = `notebooks/${f.replace(/\.ts$/, '.ipynb')}`;
+      expect(fs.readFileSync(tmp, 'utf8'), `${committed} is stale: run npm run notebooks`).toBe(fs.readFileSync(committed, 'utf8'));
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { loadParams, resolveParams, describeParams, ParamsError } from '../lib/params';
+
+const base = () => YAML.parse(fs.readFileSync('params.yaml', 'utf8')) as Record<string, any>;
+
+function errorOf(doc: unknown, profile?: string): string {
+  try {
+    resolveParams(doc, 'params.yaml', profile);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParamsError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ParamsError');
+}
+
+describe('params.yaml', () => {
+  it('the committed file loads on every profile', () => {
+    const p = loadParams('params.yaml', 'default');
+    expect(p.profile).toBe('default');
+    expect(p.data.source).toBe('mnist-scenes');
+    const smoke = loadParams('params.yaml', 'smoke');
+    expect(smoke.snn.timesteps).toBeLessThan(p.snn.timesteps);
+    expect(smoke.snn.leak).toBe(p.snn.leak); // not overridden → inherited
+    const paper = loadParams('params.yaml', 'paper');
+    expect(paper.snn).toMatchObject({ width: 1, timesteps: 30 });
+    expect(paper.convert.timesteps).toBe(500);
+  });
+
+  it('an unknown key names the key and the expected ones', () => {
+    const d = base();
+    d.snn.treshold = 1;
+    expect(errorOf(d)).toMatch(/^params\.yaml: snn\.treshold: unknown key; expected one of width, timesteps, leak, threshold, order$/);
+  });
+
+  it('a wrong type names the key, the expectation and the value', () => {
+    const d = base();
+    d.train_snn.epochs = 'ten';
+    expect(errorOf(d)).toBe('params.yaml: train_snn.epochs: expected an integer ≥ 1, got string "ten"');
+  });
+
+  it('an out-of-range value is rejected', () => {
+    const d = base();
+    d.snn.leak = 1.5;
+    expect(errorOf(d)).toBe('params.yaml: snn.leak: expected a number ≥ 0 and ≤ 1, got number 1.5');
+  });
+
+  it('a bad enum value lists the choices', () => {
+    const d = base();
+    d.explain.variant = 'fast';
+    expect(errorOf(d)).toBe('params.yaml: explain.variant: expected one of paper, reference, got string "fast"');
+  });
+
+  it('list items are checked with their index', () => {
+    const d = base();
+    d.explain.layers = [4, 9];
+    expect(errorOf(d)).toMatch(/^params\.yaml: explain\.layers\[1\]: expected an integer ≥ 1 and ≤ 8/);
+  });
+
+  it('a missing key is named', () => {
+    const d = base();
+    delete d.convert.scale;
+    expect(errorOf(d)).toMatch(/^params\.yaml: convert\.scale: missing/);
+  });
+
+  it('profile overrides are validated too, and unknown profiles are named', () => {
+    const d = base();
+    d.profiles.smoke.snn.timestep = 3;
+    expect(errorOf(d)).toMatch(/^params\.yaml: profiles\.smoke\.snn\.timestep: unknown key/);
+    expect(errorOf(base(), 'huge')).toBe("params.yaml: profile: unknown profile 'huge'; expected default, smoke, paper");
+  });
+
+  it('cross-key rules: image size multiple of 16, scale order', () => {
+    const d = base();
+    d.data.image_size = 72;
+    expect(errorOf(d)).toBe('params.yaml: data.image_size: expected a multiple of 16, got 72');
+    const e = base();
+    e.data.scenes.scale_min = 2;
+    expect(errorOf(e)).toMatch(/data\.scenes\.scale_min: must not exceed/);
+  });
+
+  it('file problems name the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'params-'));
+    const f = path.join(dir, 'p.yaml');
+    fs.writeFileSync(f, 'seed: [1,\n');
+    expect(() => loadParams(f)).toThrow(new RegExp(`^${f}: not valid YAML`));
+    expect(() => loadParams(path.join(dir, 'none.yaml'))).toThrow(/none\.yaml: cannot read/);
+  });
+
+  it('every key is documented', () => {
+    const docs = describeParams();
+    expect(docs).toContain('explain.gamma: SAM temporal decay γ (a number ≥ 0)');
+    expect(docs.length).toBeGreaterThan(30);
+  });
+});
