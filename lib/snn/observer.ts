@@ -1,0 +1,34 @@
+/**
+ * Observers watch a spiking simulation step by step. The simulation calls `onStep` once per
+ * recorded layer per time-step with that layer's spike map; the tensor is disposed right after
+ * the call returns, so an observer keeps only its own running state (`tf.keep` what it must).
+ * SAM, spike counts and recordings are observers: an explanation costs one forward pass and
+ * O(1) extra memory per neuron, whatever the number of steps.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** Names of the layers a VGG11 SNN exposes to observers: conv1..conv8 and fc1. */
+export type LayerName = 'conv1' | 'conv2' | 'conv3' | 'conv4' | 'conv5' | 'conv6' | 'conv7' | 'conv8' | 'fc1';
+
+/** What the simulation tells observers before the first step. */
+export interface SimulationInfo {
+  /** Number of time-steps T that will be simulated. */
+  timesteps: number;
+  /** Batch size B. */
+  batch: number;
+  /** Input height and width in pixels. */
+  inputHeight: number;
+  inputWidth: number;
+}
+
+/** A consumer of spikes, called in time order: t = 0 .. T-1, layers in network order within a step. */
+export interface SimulationObserver {
+  /** Layers this observer wants (the simulation records only those somebody asked for). */
+  readonly layers: readonly LayerName[];
+  /** Called once before step 0. */
+  begin?(info: SimulationInfo): void;
+  /** Spikes of `layer` at step `t`: [B, H, W, C] for conv layers ([B, 1, 1, C] for fc1), values 0/1. */
+  onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void;
+  /** Called once after the last step. */
+  end?(): void;
+}
