@@ -48,6 +48,8 @@ async function tryStart(choice: BackendChoice): Promise<{ tfName: string; added:
     case 'node-gpu':
     case 'node': {
       // Both packages register 'tensorflow' on the tfjs-core they depend on (the same copy, deduped).
+      // TensorFlow's C++ start-up chatter (CPU feature notes) is not for our users.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       require(choice === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend failed to initialise');
       return { tfName: 'tensorflow', added: [] };

@@ -24,13 +24,18 @@ function convNetGrads(xs: Float32Array, ws: Float32Array, xShape: number[], wSha
   });
 }
 
+/** setup.sh builds tfjs-node from PyPI's TensorFlow unless SPIKELENS_NATIVE=0 opted out. */
+const nativeExpected = (process.env.SPIKELENS_NATIVE ?? 'cpu') !== '0';
+
 describe('backend selection', () => {
-  it('auto picks wasm here and reports why the native backends were skipped', async () => {
+  it('auto picks the fastest backend that loads and reports why faster ones were skipped', async () => {
     const info = await initBackend({ prefer: 'auto', log: false });
-    expect(info.choice).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
-    expect(info.skipped.map((s) => s.split(':')[0])).toEqual(['node-gpu', 'node']);
-    expect(describeBackend(info)).toMatch(/^spikelens backend: wasm/);
+    const expected = nativeExpected ? 'node' : 'wasm';
+    expect(info.choice).toBe(expected);
+    expect(tf.getBackend()).toBe(nativeExpected ? 'tensorflow' : 'wasm');
+    expect(info.skipped.map((s) => s.split(':')[0])).toEqual(nativeExpected ? ['node-gpu'] : ['node-gpu', 'node']);
+    expect(describeBackend(info)).toMatch(new RegExp(`^spikelens backend: ${expected}`));
+    await useBackend('wasm');
   });
 
   it('a forced backend that cannot start is an error, not a silent fallback', async () => {
@@ -43,7 +48,9 @@ describe('backend selection', () => {
   });
 });
 
-describe('wasm gradient kernels match cpu', () => {
+const parityBackends: Array<'wasm' | 'node'> = nativeExpected ? ['wasm', 'node'] : ['wasm'];
+
+describe.each(parityBackends)('%s gradients match cpu', (backend) => {
   const cases: Array<[string, number[], number[], number, Pad]> = [
     ['stride 1 same', [2, 8, 8, 3], [3, 3, 3, 4], 1, 'same'],
     ['stride 1 valid', [2, 7, 7, 3], [3, 3, 3, 4], 1, 'valid'],
@@ -56,7 +63,7 @@ describe('wasm gradient kernels match cpu', () => {
     it(name, async () => {
       const xs = values(xShape.reduce((a, b) => a * b), 1);
       const ws = values(wShape.reduce((a, b) => a * b), 2);
-      const [wx, ww] = await onBackend('wasm', () => convNetGrads(xs, ws, xShape, wShape, stride, pad));
+      const [wx, ww] = await onBackend(backend, () => convNetGrads(xs, ws, xShape, wShape, stride, pad));
       const [cx, cw] = await onBackend('cpu', () => convNetGrads(xs, ws, xShape, wShape, stride, pad));
       const scale = Math.max(1, ...cw.map(Math.abs));
       expect(maxAbsDiff(ww, cw) / scale).toBeLessThan(1e-4);
@@ -64,8 +71,8 @@ describe('wasm gradient kernels match cpu', () => {
     });
   }
 
-  it('the filter-gradient kernel frees its intermediates', async () => {
-    await useBackend('wasm');
+  it('the filter gradient frees its intermediates', async () => {
+    await useBackend(backend);
     const x = tf.tensor4d(values(2 * 8 * 8 * 3, 3), [2, 8, 8, 3]);
     const w = tf.tensor4d(values(3 * 3 * 3 * 4, 4), [3, 3, 3, 4]);
     const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 2, 'same')));
@@ -77,8 +84,8 @@ describe('wasm gradient kernels match cpu', () => {
     tf.dispose([x, w]);
   });
 
-  it('trains a small VGG-style conv net on wasm (loss falls)', async () => {
-    await useBackend('wasm');
+  it('trains a small VGG-style conv net (loss falls)', async () => {
+    await useBackend(backend);
     const n = 16;
     // Two classes: a bright square top-left vs bottom-right on 16x16 noise.
     const xs = new Float32Array(n * 16 * 16 * 1);
