@@ -1,0 +1,43 @@
+/** Box-based localization: pointing game and energy share, on a 4×4 map by hand. */
+import { describe, expect, it } from 'vitest';
+import { heatMap } from '../../lib/explain/heatmap';
+import { pointingGame, energyInBox, type Box } from '../../lib/metrics/box';
+
+// Row-major 4×4; the peak 9 is at column 2, row 1.
+const m = heatMap(Float32Array.from([
+  0, 1, 0, 0,
+  0, 2, 9, 0,
+  0, 3, 4, 0,
+  0, 0, 0, 1,
+]), 4, 4);
+
+describe('pointing game', () => {
+  it('hits when the maximum lies in the box (inclusive coordinates)', () => {
+    expect(pointingGame(m, { x0: 1, y0: 1, x1: 2, y1: 2 })).toBe(true);
+    expect(pointingGame(m, { x0: 2, y0: 1, x1: 2, y1: 1 })).toBe(true); // one-pixel box on the peak
+    expect(pointingGame(m, { x0: 0, y0: 2, x1: 3, y1: 3 })).toBe(false);
+  });
+  it('ties count as hits, a constant map is a miss', () => {
+    const tie = heatMap(Float32Array.of(5, 0, 0, 5), 2, 2);
+    expect(pointingGame(tie, { x0: 1, y0: 1, x1: 1, y1: 1 })).toBe(true);
+    expect(pointingGame(heatMap(new Float32Array(4), 2, 2), { x0: 0, y0: 0, x1: 1, y1: 1 })).toBe(false);
+  });
+});
+
+describe('energy in box', () => {
+  it('is the share of the map total inside the box', () => {
+    // Total 20; the 2×2 centre holds 2 + 9 + 3 + 4 = 18.
+    expect(energyInBox(m, { x0: 1, y0: 1, x1: 2, y1: 2 })).toBeCloseTo(0.9, 7);
+    expect(energyInBox(m, { x0: 0, y0: 0, x1: 3, y1: 3 })).toBe(1);
+    expect(energyInBox(heatMap(new Float32Array(4), 2, 2), { x0: 0, y0: 0, x1: 0, y1: 0 })).toBe(0);
+  });
+  it('refuses negative maps and bad boxes with the box in the message', () => {
+    expect(() => energyInBox(heatMap(Float32Array.of(1, -1), 1, 2), { x0: 0, y0: 0, x1: 0, y1: 0 })).toThrow('value -1 at pixel (0, 1) is negative');
+    const bad: [Box, string][] = [
+      [{ x0: 2, y0: 0, x1: 1, y1: 0 }, 'is empty'],
+      [{ x0: 0, y0: 0, x1: 4, y1: 3 }, 'reaches outside the 4×4 map'],
+      [{ x0: 0.5, y0: 0, x1: 1, y1: 1 }, 'integer pixel coordinates'],
+    ];
+    for (const [box, msg] of bad) expect(() => pointingGame(m, box)).toThrow(msg);
+  });
+});
