@@ -6,6 +6,8 @@
  * `initBackend({ prefer: 'wasm' })` or the environment variable `SPIKELENS_BACKEND`
  * (`node-gpu | node | wasm | cpu | auto`). On wasm the gradient kernels it lacks are registered.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 // The union package registers the cpu backend, every gradient and the chained ops
 // (`x.square()`) on the one shared tfjs-core; its CommonJS build also loads under tslab.
@@ -47,10 +49,20 @@ async function tryStart(choice: BackendChoice): Promise<{ tfName: string; added:
   switch (choice) {
     case 'node-gpu':
     case 'node': {
+      const pkg = choice === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      // Probe for the built addon before requiring the package: a package without its addon
+      // (npm keeps it when installed without scripts) registers half its kernels, then throws.
+      let dir: string;
+      try {
+        dir = path.dirname(require.resolve(`${pkg}/package.json`));
+      } catch {
+        throw new Error('not installed');
+      }
+      if (!fs.existsSync(path.join(dir, 'lib', 'napi-v8', 'tfjs_binding.node'))) throw new Error('installed without its native addon (see scripts/setup-native.sh)');
       // Both packages register 'tensorflow' on the tfjs-core they depend on (the same copy, deduped).
       // TensorFlow's C++ start-up chatter (CPU feature notes) is not for our users.
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-      require(choice === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      require(pkg);
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend failed to initialise');
       return { tfName: 'tensorflow', added: [] };
     }

@@ -2,13 +2,76 @@
  * spikelens: visual explanations for spiking neural networks.
  * The public surface; notebooks and users import from here.
  */
+// Infrastructure: backend, params, randomness, files
 export { initBackend, backendInfo, describeBackend, parseBackendChoice, BACKEND_CHOICES } from './backend';
 export type { BackendChoice, BackendInfo, InitBackendOptions } from './backend';
 export { loadParams, resolveParams, describeParams, ParamsError } from './params';
 export type { Params } from './params';
 export { Rng, hashString } from './random';
 export { writeFileAtomic, writeJsonAtomic, readJson } from './io/atomic';
+
+// Data: data sets, scene sets, Tiny-ImageNet, encoders, composites
+export { allocateDataset, setAnnotation, isDegenerate, boxOf, itemOf, subset, classCounts, batches, toTensor, labelsTensor, pixelsToTensor, saveDataset, loadDataset, encodeDataset, decodeDataset, DATASET_FORMAT_VERSION } from './data/dataset';
+export type { Box, Dataset, ImageItem, DataSplit } from './data/dataset';
+export { buildSplit } from './data/build';
+export { buildScenes, sceneClassNames, SCENE_SOURCES, INK_THRESHOLD } from './data/scenes';
+export type { SceneSource, SceneOptions } from './data/scenes';
+export { loadMnist, loadPets } from './data/sources';
+export type { ObjectImages, SourceSplit } from './data/sources';
+export { readTinyImageNet, readTinyImageNetClasses, decodeJpegRgb } from './data/tiny-imagenet';
+export type { TinyImageNetOptions, TinyImageNetClasses } from './data/tiny-imagenet';
+export { createEncoder, expectedSpikes, normalize as normalizeImageNet, IMAGENET_MEAN, IMAGENET_STD, ENCODER_VARIANTS } from './data/encode';
+export type { EncoderVariant, SpikeEncoder } from './data/encode';
+export { composeItems, composePair, compositesToTensor } from './data/compose';
+export type { Composite, CompositeLayout } from './data/compose';
+export { previewPng, datasetPreviewPng } from './data/preview';
+export type { PreviewTile, PreviewOptions } from './data/preview';
+
+// Models: VGG11 layout, SNN (LIF, BNTT, simulation, observers), ANN, conversion, training
+export { vggArch, initVggWeights, checkInputSize, convOutputSize, VGG11_CHANNELS, CONV_LAYERS } from './model/vgg';
+export type { VggArch, VggWeights } from './model/vgg';
+export { lifStep, spike, surrogateGrad, SURROGATE_SCALE } from './snn/lif';
+export type { LifConfig, NeuronOrder, ResetMode } from './snn/lif';
+export { Bntt, BNTT_EPS, BNTT_MOMENTUM } from './snn/bntt';
+export { SpikingVgg, SPIKING_LAYERS } from './snn/network';
+export type { SpikingVggConfig, SnnState, Probes, StepContext } from './snn/network';
+export { simulate, unroll } from './snn/simulate';
+export type { SpikeSource, SimulateOptions } from './snn/simulate';
+export type { LayerName, SimulationObserver, SimulationInfo } from './snn/observer';
+export { AnnVgg } from './ann/vgg11';
+export type { AnnForwardOptions } from './ann/vgg11';
+export { convertAnn } from './convert/balance';
+export type { BalanceOptions, ConversionResult } from './convert/balance';
+export { train, TrainingError } from './train/loop';
+export type { TrainSettings, TrainTask, TrainOptions, TrainResult, EpochLog } from './train/loop';
+export { annTask, snnTask } from './train/tasks';
+export { annLogits, snnLogits, annAccuracy, snnAccuracy } from './train/evaluate';
+export { stepLr, LR_MILESTONES } from './train/schedule';
+export { saveCheckpoint, loadCheckpoint, assignCheckpoint } from './train/checkpoint';
+export type { Checkpoint } from './train/checkpoint';
+export { loadAnn, loadSnn } from './model/store';
+export type { ModelMeta } from './model/store';
+
+// Explanations and metrics
+export { SpikeActivationMap, SAM_DEFAULT_GAMMA } from './explain/sam';
+export type { SamOptions, SamVariant, SamView } from './explain/sam';
+export { heatMap, normalise, upsample, valueRange, assertHeatMap, assertSameShape, assertUnitRange, NORMALISE_EPS } from './explain/heatmap';
+export type { HeatMap } from './explain/heatmap';
+export { maxOverSteps, minOverSteps } from './metrics/steps';
+export type { StepExtremum } from './metrics/steps';
+export { heatmapVariance, heatmapVarianceOverSteps } from './metrics/variance';
+export { localizationError, binaryCrossEntropy, BCE_EPS } from './metrics/localization';
+export type { LocalizationError } from './metrics/localization';
+export { normalisedL1, normalisedL1OverSteps } from './metrics/distance';
+export { pointingGame, energyInBox } from './metrics/box';
+export { SpikeCounter } from './metrics/spike-count';
+export { deletionCurve, insertionCurve, areaUnderCurve, saliencyOrder } from './metrics/faithfulness';
+export type { ScoreFn, FaithfulnessOptions, FaithfulnessCurve } from './metrics/faithfulness';
+
+// Plots
 export { lineChart, barChart, hconcat, vconcat, VEGA_LITE_SCHEMA } from './plot/spec';
 export type { VegaLiteSpec, Row, LineOptions, BarOptions } from './plot/spec';
 export { toSvg, svgToPng, saveFigure } from './plot/render';
 export { showChart, showPng, inNotebook } from './plot/notebook';
+export { jet, colorize, rgbImage, overlay, outlineBox, tileGrid, tileGridPng, encodePng, drawText, textWidth } from './plot/heatmap';
+export type { RgbImage, Rgb, GridOptions } from './plot/heatmap';

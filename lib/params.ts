@@ -64,18 +64,20 @@ const SCHEMA = obj({
     order: str('neuron order', ['integrate-then-fire', 'fire-then-integrate'] as const),
   }),
   train_ann: obj({
+    optimizer: str('optimiser: sgd (momentum, the paper\'s) or adam', ['sgd', 'adam'] as const),
     epochs: int('training epochs', 1),
     batch_size: int('images per step', 1),
     lr: num('initial learning rate', { min: 0 }),
-    momentum: num('SGD momentum', { min: 0, max: 1 }),
+    momentum: num('SGD momentum (Adam: β1)', { min: 0, max: 1 }),
     weight_decay: num('L2 weight decay', { min: 0 }),
     dropout: num('dropout before the classifier layers', { min: 0, max: 0.99 }),
   }),
   train_snn: obj({
+    optimizer: str('optimiser: sgd (momentum, the paper\'s) or adam', ['sgd', 'adam'] as const),
     epochs: int('training epochs', 1),
     batch_size: int('images per step', 1),
     lr: num('initial learning rate', { min: 0 }),
-    momentum: num('SGD momentum', { min: 0, max: 1 }),
+    momentum: num('SGD momentum (Adam: β1)', { min: 0, max: 1 }),
     weight_decay: num('L2 weight decay', { min: 0 }),
   }),
   convert: obj({

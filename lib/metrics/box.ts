@@ -4,14 +4,9 @@
  * The map must be at the box's resolution (upsample a layer's map to the image size first).
  */
 import { assertHeatMap, valueRange, type HeatMap } from '../explain/heatmap';
+import type { Box } from '../data/dataset';
 
-/** An object box in inclusive pixel coordinates: columns x0..x1, rows y0..y1 (Tiny-ImageNet convention). */
-export interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+export type { Box };
 
 /**
  * Pointing game: a hit when the map's maximum lies inside the box (ties count: the maximum inside

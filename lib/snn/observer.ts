@@ -29,6 +29,8 @@ export interface SimulationObserver {
   begin?(info: SimulationInfo): void;
   /** Spikes of `layer` at step `t`: [B, H, W, C] for conv layers ([B, 1, 1, C] for fc1), values 0/1. */
   onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void;
+  /** Optional: the output layer's accumulated membrane after step `t` divided by (t+1): [B, classes]. */
+  onOutput?(t: number, logits: tf.Tensor2D): void;
   /** Called once after the last step. */
   end?(): void;
 }

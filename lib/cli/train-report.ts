@@ -1,0 +1,32 @@
+/**
+ * The `train-report` stage: merges the three training stages' metrics into
+ * reports/metrics/train.json, the summary the README quotes.
+ * Usage: npx tsx lib/cli/train-report.ts [--dir reports/metrics]
+ */
+import * as path from 'path';
+import { readJson, writeJsonAtomic } from '../io/atomic';
+import { parseArgs, runMain } from './common';
+
+interface StageMetrics { profile: string; backend: string; val_accuracy: number; seconds: number; timesteps?: number }
+
+const USAGE = 'usage: npx tsx lib/cli/train-report.ts [--dir reports/metrics]';
+
+runMain('train-report', async () => {
+  const args = parseArgs(process.argv.slice(2), { dir: 'reports/metrics' }, USAGE);
+  if (!args) return void console.log(USAGE);
+  const read = (f: string) => readJson<StageMetrics>(path.join(args.dir, f));
+  const ann = read('train-ann.json'), snn = read('train-snn.json'), conv = read('convert.json');
+  const profiles = new Set([ann.profile, snn.profile, conv.profile]);
+  if (profiles.size > 1) throw new Error(`${args.dir}: the stages ran on different profiles (${[...profiles].join(', ')}); run dvc repro`);
+  const r1 = (v: number) => Math.round(v * 10) / 10;
+  const summary = {
+    profile: ann.profile,
+    backend: ann.backend,
+    ann: { val_accuracy: ann.val_accuracy, seconds: r1(ann.seconds) },
+    snn_surrogate: { val_accuracy: snn.val_accuracy, timesteps: snn.timesteps, seconds: r1(snn.seconds) },
+    snn_converted: { val_accuracy: conv.val_accuracy, timesteps: conv.timesteps, seconds: r1(conv.seconds) },
+    total_training_seconds: r1(ann.seconds + snn.seconds + conv.seconds),
+  };
+  writeJsonAtomic(path.join(args.dir, 'train.json'), summary);
+  console.error(`train-report: ANN ${(100 * ann.val_accuracy).toFixed(1)}%, surrogate SNN ${(100 * snn.val_accuracy).toFixed(1)}%, converted SNN ${(100 * conv.val_accuracy).toFixed(1)}% (${summary.total_training_seconds} s of training)`);
+});

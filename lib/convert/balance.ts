@@ -1,0 +1,96 @@
+/**
+ * ANN→SNN conversion by threshold balancing (Sengupta et al. 2019, reference.md "ANN and
+ * conversion"): copy the ANN's weights into an integrate-and-fire SNN (λ = 1, no BNTT), then for
+ * each spiking layer in order simulate the already balanced layers below it on a batch of
+ * Poisson inputs, record the maximum weighted input current reaching it over all steps and
+ * images, and make that its threshold. A global `scale` (< 1 fires earlier: lower latency,
+ * some accuracy lost) multiplies every threshold at the end.
+ *
+ * Biases (from the ANN's folded batch norm) need rescaling too. An IF neuron's rate is its mean
+ * current over θ, so layer l's rate is r_l = a_l / κ_l with κ_l = θ_l·κ_{l-1} (κ_0 = 1: input
+ * rates are the ANN's inputs). Matching W·r_{l-1} + b'_l = θ_l·(W·a_{l-1} + b_l)/κ_l gives
+ * b'_l = b_l / κ_{l-1} = b_l / Π_{j<l} θ_j (Rueckauer et al. 2017 write the same rule with
+ * unit thresholds and scaled weights). Left unscaled, the constant bias currents drown the
+ * input-dependent ones in deep layers and every image gets the same output.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { AnnVgg } from '../ann/vgg11';
+import { createEncoder, type EncoderVariant } from '../data/encode';
+import { lifStep, type NeuronOrder } from '../snn/lif';
+import { SPIKING_LAYERS, SpikingVgg } from '../snn/network';
+import { copyVariable, type VggWeights } from '../model/vgg';
+import type { Rng } from '../random';
+
+export interface BalanceOptions {
+  variant: EncoderVariant;
+  /** Steps simulated per layer while balancing (paper: 500). */
+  steps: number;
+  /** Global factor on all thresholds. */
+  scale: number;
+  order: NeuronOrder;
+  rng: Rng;
+  log?: (line: string) => void;
+}
+
+/** Result: the converted network and the raw (unscaled) per-layer maxima. */
+export interface ConversionResult {
+  net: SpikingVgg;
+  maxCurrents: number[];
+}
+
+/** Converts `ann` into a spiking network whose thresholds are balanced on `images01` [B,H,W,3]. */
+export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceOptions): Promise<ConversionResult> {
+  if (ann.norms) throw new Error('convert: fold the ANN\'s batch norms first (ann.folded())');
+  const src = ann.weights;
+  const weights: VggWeights = {
+    convs: src.convs.map((w) => copyVariable(w, false)),
+    fc1: copyVariable(src.fc1, false),
+    fc2: copyVariable(src.fc2, false),
+    biases: src.biases ? { convs: src.biases.convs.map((b) => copyVariable(b, false)), fc1: copyVariable(src.biases.fc1, false) } : undefined,
+  };
+  const thresholds = SPIKING_LAYERS.map(() => 1);
+  const net = new SpikingVgg({ arch: ann.arch, timesteps: o.steps, leak: 1, thresholds, order: o.order, reset: 'subtract', bntt: false, biases: !!src.biases }, weights, null);
+  const maxCurrents: number[] = [];
+  const annBias = (l: number) => (src.biases ? (l < 8 ? src.biases.convs[l] : src.biases.fc1) : null);
+  const netBias = (l: number) => (weights.biases ? (l < 8 ? weights.biases.convs[l] : weights.biases.fc1) : null);
+  /** Sets layer l's bias to b_l / Π_{j<l} θ_j for the thresholds given. */
+  const rescaleBias = (l: number, th: number[]) => {
+    const b = annBias(l), nb = netBias(l);
+    if (!b || !nb) return;
+    const kappa = th.slice(0, l).reduce((a, v) => a * v, 1);
+    tf.tidy(() => nb.assign(tf.div(b, kappa) as tf.Tensor1D));
+  };
+  for (let l = 0; l < SPIKING_LAYERS.length; l++) {
+    rescaleBias(l, thresholds);
+    // Same input spikes for every layer's pass, so each layer is balanced on the traffic the
+    // layers below actually send it.
+    const enc = createEncoder(o.variant, images01, o.rng.fork('balance'));
+    let membranes: (tf.Tensor | null)[] = new Array(l).fill(null);
+    let maxI = -Infinity;
+    for (let t = 0; t < o.steps; t++) {
+      const out = tf.tidy(() => {
+        let x: tf.Tensor = enc.step(t);
+        const next: tf.Tensor[] = [];
+        for (let i = 0; i < l; i++) {
+          const { spikes, membrane } = lifStep(membranes[i], net.current(i, x, t, false), { leak: 1, threshold: thresholds[i], order: o.order, reset: 'subtract' });
+          next.push(membrane);
+          x = net.nextInput(i, spikes);
+        }
+        return { next, peak: tf.max(net.current(l, x, t, false)) };
+      });
+      maxI = Math.max(maxI, (await out.peak.data())[0]);
+      out.peak.dispose();
+      for (const m of membranes) m?.dispose();
+      membranes = out.next;
+    }
+    for (const m of membranes) m?.dispose();
+    enc.dispose();
+    if (!(maxI > 0)) throw new Error(`convert: layer ${SPIKING_LAYERS[l]} received no positive input current in ${o.steps} steps; the ANN or the balancing batch is degenerate`);
+    thresholds[l] = maxI;
+    maxCurrents.push(maxI);
+    o.log?.(`convert: ${SPIKING_LAYERS[l]} threshold ${maxI.toFixed(4)}`);
+  }
+  for (let i = 0; i < thresholds.length; i++) thresholds[i] *= o.scale;
+  for (let l = 0; l < SPIKING_LAYERS.length; l++) rescaleBias(l, thresholds);
+  return { net, maxCurrents };
+}

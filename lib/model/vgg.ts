@@ -1,0 +1,107 @@
+/**
+ * The VGG11 architecture shared by the ANN and both SNNs (same weight layout, so ANN→SNN
+ * conversion copies weights one to one).
+ *
+ * conv3×3 (pad 1, no bias) × 8 with 64, 128, 256, 256, 512, 512, 512, 512 channels (× width);
+ * 2×2 average pooling after conv1, conv2, conv4, conv6; global average pooling after conv8;
+ * fc1 (512 → 4096, × width), fc2 (→ classes). Any H×W divisible by 16 works (64×64, 64×128, …).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../random';
+
+export const VGG11_CHANNELS = [64, 128, 256, 256, 512, 512, 512, 512] as const;
+/** Conv layers (0-based) followed by 2×2 average pooling. */
+export const VGG11_POOL_AFTER: ReadonlySet<number> = new Set([0, 1, 3, 5]);
+export const VGG11_FC_HIDDEN = 4096;
+/** Names of the conv layers (1-based, as in the paper's figures: "layer 4" = conv4). */
+export const CONV_LAYERS = ['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6', 'conv7', 'conv8'] as const;
+
+/** Sizes of a VGG11 instance. */
+export interface VggArch {
+  /** Channels of conv1..conv8. */
+  channels: number[];
+  /** Width of fc1. */
+  hidden: number;
+  /** Input channels (3 for RGB). */
+  inChannels: number;
+  classes: number;
+}
+
+/** VGG11 with every width scaled by `width` (1 = the paper's network). */
+export function vggArch(width: number, classes: number, inChannels = 3): VggArch {
+  if (!(width > 0)) throw new Error(`vggArch: width must be > 0, got ${width}`);
+  if (!Number.isInteger(classes) || classes < 2) throw new Error(`vggArch: classes must be an integer ≥ 2, got ${classes}`);
+  const scale = (c: number) => Math.max(1, Math.round(c * width));
+  return { channels: VGG11_CHANNELS.map(scale), hidden: scale(VGG11_FC_HIDDEN), inChannels, classes };
+}
+
+/** Trainable weights: conv kernels [3,3,cin,cout], fc1 [c8, hidden], fc2 [hidden, classes]. */
+export interface VggWeights {
+  convs: tf.Variable<tf.Rank.R4>[];
+  fc1: tf.Variable<tf.Rank.R2>;
+  fc2: tf.Variable<tf.Rank.R2>;
+  /** Per-channel biases of conv1..conv8 and fc1, present only after folding a batch norm in. */
+  biases?: { convs: tf.Variable<tf.Rank.R1>[]; fc1: tf.Variable<tf.Rank.R1> };
+}
+
+/** Xavier-uniform values with gain g: U(−b, b), b = g·√(6 / (fan_in + fan_out)). */
+function xavier(shape: number[], fanIn: number, fanOut: number, gain: number, rng: Rng): tf.Tensor {
+  const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.uniform(-bound, bound);
+  return tf.tensor(v, shape);
+}
+
+/**
+ * Fresh weights (tfjs variable names are left automatic: names are process-global, and two
+ * networks in one notebook must not clash; checkpoints use `namedVariables()` instead), Xavier-uniform with gain 2 as in the BNTT code. Values come from the seeded
+ * `rng` in JavaScript, so the same seed gives the same network on every backend.
+ */
+export function initVggWeights(arch: VggArch, rng: Rng, gain = 2): VggWeights {
+  const convs: tf.Variable<tf.Rank.R4>[] = [];
+  let cin = arch.inChannels;
+  arch.channels.forEach((cout, i) => {
+    const w = xavier([3, 3, cin, cout], cin * 9, cout * 9, gain, rng.fork(`conv${i + 1}`));
+    convs.push(tf.variable(w as tf.Tensor4D, true));
+    w.dispose();
+    cin = cout;
+  });
+  const c8 = arch.channels[arch.channels.length - 1];
+  const f1 = xavier([c8, arch.hidden], c8, arch.hidden, gain, rng.fork('fc1'));
+  const f2 = xavier([arch.hidden, arch.classes], arch.hidden, arch.classes, gain, rng.fork('fc2'));
+  const weights = {
+    convs,
+    fc1: tf.variable(f1 as tf.Tensor2D, true),
+    fc2: tf.variable(f2 as tf.Tensor2D, true),
+  };
+  tf.dispose([f1, f2]);
+  return weights;
+}
+
+/** A new variable holding a copy of `t` (the caller keeps ownership of `t`). */
+export function copyVariable<R extends tf.Rank>(t: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  const c = tf.clone(t);
+  const v = tf.variable(c, trainable);
+  c.dispose();
+  return v;
+}
+
+/** All weight variables, in a fixed order (conv1..conv8, fc1, fc2). */
+export function weightList(w: VggWeights): tf.Variable[] {
+  return [...w.convs, w.fc1, w.fc2, ...(w.biases ? [...w.biases.convs, w.biases.fc1] : [])];
+}
+
+/** Checks an input's spatial size works with the four 2× poolings. */
+export function checkInputSize(height: number, width: number): void {
+  if (height % 16 !== 0 || width % 16 !== 0 || height <= 0 || width <= 0) {
+    throw new Error(`VGG11 needs an input whose height and width are positive multiples of 16, got ${height}×${width}`);
+  }
+}
+
+/** Spatial size of conv layer `i`'s output (0-based) for an H×W input. */
+export function convOutputSize(i: number, height: number, width: number): [number, number] {
+  let h = height, w = width;
+  for (let j = 0; j < i; j++) if (VGG11_POOL_AFTER.has(j)) { h /= 2; w /= 2; }
+  return [h, w];
+}

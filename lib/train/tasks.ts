@@ -1,0 +1,50 @@
+/**
+ * The two training tasks the loop runs: the ANN (cross-entropy on logits, dropout) and the
+ * surrogate-gradient SNN (BPTT through all T steps, cross-entropy on output membrane / T).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { AnnVgg } from '../ann/vgg11';
+import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
+import type { SpikingVgg } from '../snn/network';
+import { unroll } from '../snn/simulate';
+import type { Rng } from '../random';
+import { annAccuracy, snnAccuracy } from './evaluate';
+import type { TrainTask } from './loop';
+
+function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const onehot = tf.oneHot(labels, logits.shape[1]);
+  return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+}
+
+/** Training task for the VGG11 ANN. */
+export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): TrainTask {
+  return {
+    name: 'train-ann',
+    trainable: ann.trainable(),
+    variables: ann.namedVariables(),
+    loss(x, y, rng) {
+      const { logits } = ann.forward(expectedSpikes(variant, x), { training: true, dropout, seed: rng.tfSeed() });
+      return { loss: crossEntropy(logits, y), logits };
+    },
+    evaluate: (ds) => annAccuracy(ann, ds, variant),
+  };
+}
+
+/** Training task for the BNTT SNN (surrogate gradients, BPTT over `timesteps`). */
+export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: number, evalRng: Rng): TrainTask {
+  return {
+    name: 'train-snn',
+    trainable: net.trainable(),
+    variables: net.namedVariables(),
+    loss(x, y, rng: Rng) {
+      const enc = createEncoder(variant, x, rng);
+      try {
+        const logits = unroll(net, enc, timesteps, { training: true });
+        return { loss: crossEntropy(logits, y), logits };
+      } finally {
+        enc.dispose();
+      }
+    },
+    evaluate: (ds) => snnAccuracy(net, ds, variant, timesteps, evalRng),
+  };
+}

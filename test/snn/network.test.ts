@@ -1,0 +1,121 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { vggArch } from '../../lib/model/vgg';
+import { SPIKING_LAYERS, SpikingVgg, type SpikingVggConfig } from '../../lib/snn/network';
+import { simulate, unroll, type SpikeSource } from '../../lib/snn/simulate';
+import type { LayerName, SimulationObserver } from '../../lib/snn/observer';
+import { Rng } from '../../lib/random';
+import { createEncoder } from '../../lib/data/encode';
+import { toTensor } from '../../lib/data/dataset';
+import { train } from '../../lib/train/loop';
+import { snnTask } from '../../lib/train/tasks';
+import { toyDataset } from '../helpers/toy';
+import { useBackend } from '../helpers/tf';
+import * as os from 'os';
+import * as path from 'path';
+import * as fs from 'fs';
+
+beforeAll(() => useBackend('node'));
+
+const config = (over: Partial<SpikingVggConfig> = {}): SpikingVggConfig => ({
+  arch: vggArch(0.0625, 4), timesteps: 4, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 1),
+  order: 'integrate-then-fire', reset: 'subtract', bntt: true, ...over,
+});
+
+/** Records the shape and spike count of every layer at every step. */
+class Recorder implements SimulationObserver {
+  readonly layers: readonly LayerName[] = SPIKING_LAYERS;
+  shapes = new Map<string, number[]>();
+  values = new Set<number>();
+  steps: number[] = [];
+  outputs = 0;
+  onStep(layer: LayerName, t: number, spikes: tf.Tensor4D) {
+    this.shapes.set(layer, spikes.shape);
+    if (layer === 'conv1') this.steps.push(t);
+    for (const v of spikes.dataSync()) this.values.add(v);
+  }
+  onOutput() { this.outputs++; }
+}
+
+const randomSource = (shape: [number, number, number, number], seed: number): SpikeSource => {
+  const x = tf.randomUniform(shape, -1, 1, 'float32', seed);
+  return { step: (t) => tf.tidy(() => tf.mul(tf.sign(x), tf.step(tf.sub(tf.abs(x), tf.randomUniform(shape, 0, 1, 'float32', seed + t + 1))))) as tf.Tensor4D };
+};
+
+describe('VGG11 SNN', () => {
+  it('64×64 input: observers see binary spikes of every layer, before pooling, at every step', () => {
+    const net = SpikingVgg.create(config(), new Rng(1));
+    const rec = new Recorder();
+    const logits = simulate(net, randomSource([2, 64, 64, 3], 3), { timesteps: 4, observers: [rec] });
+    const c = net.config.arch.channels;
+    expect(logits.shape).toEqual([2, 4]);
+    expect(rec.shapes.get('conv1')).toEqual([2, 64, 64, c[0]]);
+    expect(rec.shapes.get('conv4')).toEqual([2, 16, 16, c[3]]);
+    expect(rec.shapes.get('conv6')).toEqual([2, 8, 8, c[5]]);
+    expect(rec.shapes.get('conv8')).toEqual([2, 4, 4, c[7]]);
+    expect(rec.shapes.get('fc1')).toEqual([2, 1, 1, net.config.arch.hidden]);
+    expect(rec.steps).toEqual([0, 1, 2, 3]);
+    expect(rec.outputs).toBe(4);
+    expect([...rec.values].sort()).toEqual([0, 1]);
+    net.dispose();
+  });
+
+  it('64×128 input (two images side by side) works; sizes not divisible by 16 are refused', () => {
+    const net = SpikingVgg.create(config(), new Rng(1));
+    const rec = new Recorder();
+    const logits = simulate(net, randomSource([1, 64, 128, 3], 5), { timesteps: 2, observers: [rec] });
+    expect(logits.shape).toEqual([1, 4]);
+    expect(rec.shapes.get('conv4')?.slice(1, 3)).toEqual([16, 32]);
+    expect(rec.shapes.get('conv8')?.slice(1, 3)).toEqual([4, 8]);
+    expect(() => simulate(net, randomSource([1, 40, 64, 3], 5), { timesteps: 1 })).toThrow(/multiples of 16, got 40×64/);
+    net.dispose();
+  });
+
+  it('memory stays flat over a long simulation', () => {
+    const net = SpikingVgg.create(config({ bntt: false }), new Rng(2));
+    const src = randomSource([1, 32, 32, 3], 7);
+    simulate(net, src, { timesteps: 2 }).dispose();
+    const before = tf.memory().numTensors;
+    simulate(net, src, { timesteps: 40 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+
+  it('fire-then-integrate delays every layer by one step: the output stays silent for the first 9 steps', () => {
+    const net = SpikingVgg.create(config({ order: 'fire-then-integrate', bntt: false, thresholds: SPIKING_LAYERS.map(() => 0.01) }), new Rng(3));
+    const outs: number[] = [];
+    const probe: SimulationObserver = { layers: [], onStep() {}, onOutput: (_t, l) => { outs.push(tf.sum(tf.abs(l)).dataSync()[0]); } };
+    simulate(net, randomSource([1, 32, 32, 3], 9), { timesteps: 12, observers: [probe] });
+    expect(outs.slice(0, 9).every((v) => v === 0)).toBe(true);
+    expect(outs[11]).toBeGreaterThan(0);
+    net.dispose();
+  });
+
+  it('surrogate BPTT reaches every weight', () => {
+    const net = SpikingVgg.create(config(), new Rng(4));
+    const src = randomSource([2, 32, 32, 3], 11);
+    const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 4);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, unroll(net, src, 4, { training: true })) as tf.Scalar, net.trainable());
+    for (const v of net.trainable()) expect(tf.sum(tf.abs(grads[v.name])).dataSync()[0], `gradient of ${v.name}`).toBeGreaterThan(0);
+    net.dispose();
+  });
+
+  it('a small SNN overfits 32 images to 100 % training accuracy', async () => {
+    const ds = toyDataset(32, 1);
+    const net = SpikingVgg.create(config({ arch: vggArch(0.125, 4) }), new Rng(5));
+    const rng = new Rng(6);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'overfit-'));
+    const result = await train(snnTask(net, 'rate', 4, rng.fork('eval')), {
+      settings: { optimizer: 'adam', epochs: 30, batch_size: 32, lr: 0.005, momentum: 0.9, weight_decay: 0 },
+      train: ds, val: ds, rng, checkpoint: path.join(dir, 'snn.ckpt'), meta: {}, log: () => {},
+    });
+    expect(result.epochs[result.epochs.length - 1].train_accuracy).toBe(1);
+    // Evaluation mode (running BNTT statistics, fresh Poisson draws) agrees.
+    const x = toTensor(ds, Array.from({ length: 32 }, (_, i) => i));
+    const enc = createEncoder('rate', x, new Rng(9));
+    const pred = tf.argMax(simulate(net, enc, { timesteps: 4 }), 1).dataSync();
+    const correct = Array.from(pred).filter((p, i) => p === ds.labels[i]).length;
+    expect(correct).toBeGreaterThanOrEqual(30);
+    net.dispose();
+  });
+});

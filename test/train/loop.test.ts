@@ -1,0 +1,79 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { AnnVgg } from '../../lib/ann/vgg11';
+import { vggArch } from '../../lib/model/vgg';
+import { Rng } from '../../lib/random';
+import { train, TrainingError, type TrainTask } from '../../lib/train/loop';
+import { annTask } from '../../lib/train/tasks';
+import { annAccuracy } from '../../lib/train/evaluate';
+import { loadAnn } from '../../lib/model/store';
+import { saveCheckpoint } from '../../lib/train/checkpoint';
+import { toyDataset } from '../helpers/toy';
+import { useBackend, maxAbsDiff } from '../helpers/tf';
+
+beforeAll(() => useBackend('node'));
+
+const settings = { optimizer: 'adam' as const, epochs: 3, batch_size: 16, lr: 0.003, momentum: 0.9, weight_decay: 0 };
+const arch = vggArch(0.0625, 4);
+
+async function weightsOf(task: TrainTask) {
+  return Object.fromEntries(await Promise.all(Object.entries(task.variables).map(async ([k, v]) => [k, Array.from(await v.data())])));
+}
+
+describe('training loop', () => {
+  it('an interrupted run resumes from its partial checkpoint and ends where an uninterrupted one does', async () => {
+    const trainSet = toyDataset(48, 1), val = toyDataset(16, 2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resume-'));
+    const quiet = () => {};
+    // Uninterrupted.
+    const a = annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+    await train(a, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, 'a.ckpt'), meta: {}, log: quiet });
+    // Interrupted during epoch 3, then resumed by a fresh process-like run with a fresh model.
+    const b = annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+    let calls = 0;
+    const crashing: TrainTask = { ...b, loss: (x, y, r) => { if (++calls === 7) throw new Error('power cut'); return b.loss(x, y, r); } };
+    await expect(train(crashing, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, 'b.ckpt'), meta: {}, log: quiet })).rejects.toThrow('power cut');
+    expect(fs.existsSync(path.join(dir, 'b.ckpt'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'b.ckpt.partial'))).toBe(true);
+    const c = annTask(AnnVgg.create(arch, new Rng(77)), 'rate', 0);
+    const lines: string[] = [];
+    const r = await train(c, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, 'b.ckpt'), meta: {}, log: (l) => lines.push(l) });
+    expect(r.resumed_from_epoch).toBe(2);
+    expect(lines[0]).toMatch(/resuming after epoch 2\/3/);
+    expect(r.epochs).toHaveLength(3);
+    const wa = await weightsOf(a), wc = await weightsOf(c);
+    for (const k of Object.keys(wa)) expect(maxAbsDiff(wa[k], wc[k]), k).toBeLessThan(1e-4);
+    expect(fs.existsSync(path.join(dir, 'b.ckpt.partial'))).toBe(false);
+  });
+
+  it('a non-finite loss stops with a message naming the epoch, batch and what to change', async () => {
+    const t = annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+    const nan: TrainTask = { ...t, loss: (x, y, r) => { const o = t.loss(x, y, r); return { loss: tf.mul(o.loss, NaN) as tf.Scalar, logits: o.logits }; } };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nan-'));
+    const p = train(nan, { settings, train: toyDataset(32, 1), val: toyDataset(8, 2), rng: new Rng(1), checkpoint: path.join(dir, 'x.ckpt'), meta: {}, log: () => {} });
+    await expect(p).rejects.toThrow(TrainingError);
+    await expect(p).rejects.toThrow('train-ann: the loss became NaN at epoch 1, batch 1 (lr 0.003); lower the learning rate in params.yaml');
+  });
+
+  it('the ANN learns the toy task; folding its batch norms keeps its predictions', async () => {
+    const trainSet = toyDataset(64, 3), val = toyDataset(32, 4);
+    const ann = AnnVgg.create(arch, new Rng(5));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fold-'));
+    const r = await train(annTask(ann, 'rate', 0), { settings: { ...settings, epochs: 6 }, train: trainSet, val, rng: new Rng(2), checkpoint: path.join(dir, 'bn.ckpt'), meta: {}, log: () => {} });
+    expect(r.val_accuracy).toBeGreaterThanOrEqual(0.9);
+    const folded = ann.folded();
+    expect(folded.norms).toBeNull();
+    const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const before = ann.forward(x, { training: false }).logits.dataSync();
+    const after = folded.forward(x, { training: false }).logits.dataSync();
+    expect(maxAbsDiff(before, after)).toBeLessThan(1e-3 * Math.max(1, ...Array.from(before).map(Math.abs)));
+    // And it survives a checkpoint round trip.
+    const f = path.join(dir, 'ann.ckpt');
+    await saveCheckpoint(f, folded.namedVariables(), { kind: 'ann', arch, biases: true });
+    const loaded = loadAnn(f).model;
+    expect(await annAccuracy(loaded, val, 'rate')).toBe(await annAccuracy(folded, val, 'rate'));
+  });
+});
