@@ -75,3 +75,11 @@ export { toSvg, svgToPng, saveFigure } from './plot/render';
 export { showChart, showPng, inNotebook } from './plot/notebook';
 export { jet, colorize, rgbImage, overlay, outlineBox, tileGrid, tileGridPng, encodePng, drawText, textWidth } from './plot/heatmap';
 export type { RgbImage, Rgb, GridOptions } from './plot/heatmap';
+
+// Gradient-based explanations and attacks
+export { gradCam, snnGradCam, annLayerGradients, snnLayerGradients, camFromGradients, weightedCam, gradCamWeights, summedGradCamWeights, disposeLayerGradients, convLayer, CamMaps } from './explain/gradcam';
+export type { ConvLayer, LayerGradients, ChannelWeighting, SnnCamWeighting, CamOptions, SnnCamOptions, CamMapsInit } from './explain/gradcam';
+export { classifierOutputTarget, classifierSoftmaxTarget, batchScore, resolveTargets } from './explain/targets';
+export type { CamTarget, TargetSpec } from './explain/targets';
+export { fgsm, fgsmStep, inputGradient, attackLoss, crossEntropyLoss, accuracyUnderAttack, straightThroughSource, exactSign } from './attack/fgsm';
+export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';

@@ -128,6 +128,7 @@ export class AnnVgg {
   }
 
   dispose(): void {
-    tf.dispose(Object.values(this.namedVariables()));
+    for (const n of this.norms ?? []) n.dispose();
+    tf.dispose(Object.values(this.namedVariables()).filter((v) => !v.isDisposed));
   }
 }

@@ -29,6 +29,8 @@ export class Bntt {
   constructor(readonly name: string, readonly channels: number, readonly timesteps: number, center = false) {
     this.gamma = tf.variable(tf.ones([timesteps, channels]) as tf.Tensor2D, true);
     this.beta = center ? tf.variable(tf.zeros([timesteps, channels]) as tf.Tensor2D, true) : null;
+    // tfjs's gradient tape cannot handle batchNorm without an offset: BNTT passes a zero one.
+    this.zeroShift = center ? null : tf.keep(tf.zeros([channels]) as tf.Tensor1D);
     this.runningMean = tf.variable(tf.zeros([timesteps, channels]) as tf.Tensor2D, false);
     this.runningVar = tf.variable(tf.ones([timesteps, channels]) as tf.Tensor2D, false);
   }
@@ -55,26 +57,48 @@ export class Bntt {
       mean = this.row(this.runningMean, t);
       variance = this.row(this.runningVar, t);
     }
-    const inv = tf.rsqrt(tf.add(variance, BNTT_EPS));
-    const y = tf.mul(tf.mul(tf.sub(x, mean), inv), this.row(this.gamma, t));
-    return this.beta ? tf.add(y, this.row(this.beta, t)) : y;
+    // One fused kernel instead of four element-wise ones; its gradient covers mean and variance.
+    return tf.batchNorm(x, mean, variance, this.beta ? this.row(this.beta, t) : (this.zeroShift as tf.Tensor1D), this.row(this.gamma, t), BNTT_EPS);
   }
 
+  private readonly zeroShift: tf.Tensor1D | null;
+  private pending: Array<{ t: number; mean: tf.Tensor; variance: tf.Tensor; n: number }> = [];
+
   private updateRunning(t: number, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
-    if (t >= this.timesteps) return;
+    // Recorded now, folded in by `commitStats()` once per batch: one update for all steps
+    // instead of a dozen small ops per step and layer inside the training graph.
+    if (t < this.timesteps) this.pending.push({ t, mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)), n });
+  }
+
+  /**
+   * Folds the batch statistics recorded since the last call into the running averages:
+   * running[t] ← (1 − m)·running[t] + m·batch[t] for every recorded step t (unbiased variance).
+   * Training loops call it after each optimiser step.
+   */
+  commitStats(): void {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
     tf.tidy(() => {
-      const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
-      const rowMask = new Float32Array(this.timesteps);
-      rowMask[t] = 1;
-      const onehot = tf.tensor2d(rowMask, [this.timesteps, 1]);
-      const blend = (running: tf.Variable<tf.Rank.R2>, batch: tf.Tensor) => {
-        // running[t] ← (1 − m)·running[t] + m·batch, other rows unchanged.
-        const target = tf.add(tf.mul(running, 1 - BNTT_MOMENTUM), tf.mul(tf.reshape(batch, [1, this.channels]), BNTT_MOMENTUM));
-        running.assign(tf.add(tf.mul(target, onehot), tf.mul(running, tf.sub(1, onehot))) as tf.Tensor2D);
-      };
-      blend(this.runningMean, mean);
-      blend(this.runningVar, unbiased);
+      const mask = new Float32Array(this.timesteps);
+      const means = new Array<tf.Tensor>(this.timesteps).fill(tf.zeros([this.channels]));
+      const vars = new Array<tf.Tensor>(this.timesteps).fill(tf.zeros([this.channels]));
+      for (const r of rows) {
+        mask[r.t] = 1;
+        means[r.t] = tf.reshape(r.mean, [this.channels]);
+        vars[r.t] = tf.mul(tf.reshape(r.variance, [this.channels]), r.n > 1 ? r.n / (r.n - 1) : 1);
+      }
+      const m = tf.mul(tf.tensor2d(mask, [this.timesteps, 1]), BNTT_MOMENTUM);
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, m)), tf.mul(tf.stack(means), m)) as tf.Tensor2D);
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, m)), tf.mul(tf.stack(vars), m)) as tf.Tensor2D);
     });
+    for (const r of rows) tf.dispose([r.mean, r.variance]);
+  }
+
+  /** Frees the layer's variables and constants. */
+  dispose(): void {
+    tf.dispose([...Object.values(this.namedVariables()), ...(this.zeroShift ? [this.zeroShift] : []), ...this.pending.flatMap((r) => [r.mean, r.variance])]);
+    this.pending = [];
   }
 
   /** Trainable variables (γ, and β when centring). */

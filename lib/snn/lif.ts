@@ -33,34 +33,36 @@ export const SURROGATE_SCALE = 0.3;
 
 /** Heaviside spike H(u − θ) with the piecewise-linear surrogate gradient in the backward pass. */
 export function spike(u: tf.Tensor, threshold: number): tf.Tensor {
+  // Comparison + cast: tf.step would do the same but costs ~6 kernels (NaN checks, fills) on
+  // tfjs-node, and this op runs for every neuron at every step.
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
     return {
-      value: tf.step(tf.sub(x, threshold)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [v] = saved;
-        const sur = tf.mul(SURROGATE_SCALE, tf.relu(tf.sub(1, tf.abs(tf.sub(tf.div(v, threshold), 1)))));
-        return [tf.mul(dy, sur)];
-      },
+      value: tf.cast(tf.greater(x, threshold), 'float32'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, surrogateGrad(saved[0], threshold))],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(u);
 }
 
-/** The surrogate derivative dS/du at membrane values `u` (for tests and plots). */
+/** The surrogate derivative dS/du = 0.3·max(0, 1 − |u/θ − 1|) = (0.3/θ)·max(0, θ − |u − θ|). */
 export function surrogateGrad(u: tf.Tensor, threshold: number): tf.Tensor {
-  return tf.tidy(() => tf.mul(SURROGATE_SCALE, tf.relu(tf.sub(1, tf.abs(tf.sub(tf.div(u, threshold), 1))))));
+  return tf.tidy(() => tf.mul(tf.relu(tf.sub(threshold, tf.abs(tf.sub(u, threshold)))), SURROGATE_SCALE / threshold));
 }
 
+/**
+ * The reset as a function of the membrane with an identity gradient: the spike that triggers it
+ * is treated as a constant, as in the authors' code (and cheaper than differentiating it).
+ */
 function resetTerm(u: tf.Tensor, cfg: LifConfig): tf.Tensor {
-  // Reset uses a gradient-free copy of the spike, as the authors' code does (tf.step has a
-  // zero gradient; a comparison op would have none at all and break BPTT).
-  const fired = tf.step(tf.sub(u, cfg.threshold));
-  switch (cfg.reset) {
-    case 'subtract': return tf.sub(u, tf.mul(fired, cfg.threshold));
-    case 'zero': return tf.mul(u, tf.sub(1, fired));
-    case 'none': return u;
-  }
+  if (cfg.reset === 'none') return u;
+  const f = tf.customGrad(((x: tf.Tensor) => {
+    const fired = tf.cast(tf.greater(x, cfg.threshold), 'float32');
+    const value = cfg.reset === 'subtract' ? tf.sub(x, tf.mul(fired, cfg.threshold)) : tf.mul(x, tf.sub(1, fired));
+    // 'zero' reset: d/dx of x·(1 − s) with s constant is (1 − s); 'subtract': 1.
+    return { value, gradFunc: (dy: tf.Tensor) => [cfg.reset === 'subtract' ? dy : tf.mul(dy, tf.sub(1, fired))] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(u);
 }
 
 /**

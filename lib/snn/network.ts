@@ -153,6 +153,7 @@ export class SpikingVgg {
 
   /** Frees every variable. */
   dispose(): void {
-    tf.dispose(Object.values(this.namedVariables()));
+    for (const b of this.bntt ?? []) b.dispose();
+    tf.dispose(Object.values(this.namedVariables()).filter((v) => !v.isDisposed));
   }
 }

@@ -33,6 +33,8 @@ export interface TrainTask {
   loss(images01: tf.Tensor4D, labels: tf.Tensor1D, batchRng: Rng): { loss: tf.Scalar; logits: tf.Tensor2D };
   /** Validation accuracy in [0, 1]. */
   evaluate(ds: Dataset): Promise<number>;
+  /** Called after each optimiser step (e.g. to fold batch statistics into running averages). */
+  afterStep?(): void;
 }
 
 /** Raised when training cannot go on (e.g. the loss is no longer finite). */
@@ -139,6 +141,7 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
         for (const v of task.trainable) decayed[v.name] = s.weight_decay > 0 ? tf.add(grads[v.name], tf.mul(v, s.weight_decay)) : grads[v.name];
         opt.applyGradients(decayed as unknown as Parameters<typeof opt.applyGradients>[0]);
       });
+      task.afterStep?.();
       const pred = tf.tidy(() => tf.argMax(logits as tf.Tensor2D, 1));
       const p = await pred.data();
       const yv = await y.data();

@@ -27,6 +27,7 @@ export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): 
       return { loss: crossEntropy(logits, y), logits };
     },
     evaluate: (ds) => annAccuracy(ann, ds, variant),
+    afterStep: () => { for (const n of ann.norms ?? []) n.commitStats(); },
   };
 }
 
@@ -46,5 +47,6 @@ export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: num
       }
     },
     evaluate: (ds) => snnAccuracy(net, ds, variant, timesteps, evalRng),
+    afterStep: () => { for (const b of net.bntt ?? []) b.commitStats(); },
   };
 }

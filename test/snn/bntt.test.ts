@@ -13,6 +13,8 @@ describe('BNTT: batch norm with its own statistics per time-step', () => {
     const y = bn.apply(x, 1, true);
     const inv = 1 / Math.sqrt(1 + BNTT_EPS);
     expect(Array.from(y.dataSync()).map((v) => +v.toFixed(5))).toEqual([-inv, 0, inv, 0].map((v) => +v.toFixed(5)));
+    expect(Array.from(bn.runningMean.dataSync())).toEqual([0, 0, 0, 0, 0, 0]); // folded in once per batch
+    bn.commitStats();
     expect(Array.from(bn.runningMean.dataSync()).map((v) => +v.toFixed(6))).toEqual([0, 0, 0.2, 1, 0, 0]);
     // running var: 0.9·1 + 0.1·unbiased → channel 0: 0.9 + 0.2 = 1.1; channel 1: 0.9
     expect(Array.from(bn.runningVar.dataSync()).map((v) => +v.toFixed(6))).toEqual([1, 1, 1.1, 0.9, 1, 1]);
@@ -33,6 +35,7 @@ describe('BNTT: batch norm with its own statistics per time-step', () => {
     const bn = new Bntt('b', 2, 1);
     const x = tf.tensor4d([1, 0, 3, 0, 5, 0, 7, 8], [1, 2, 2, 2]);
     const y = bn.apply(x, 0, true);
+    bn.commitStats();
     const { mean, variance } = tf.moments(y, [0, 1, 2]);
     expect(Array.from(mean.dataSync()).map((v) => +v.toFixed(5))).toEqual([0, 0]);
     expect(variance.dataSync()[0]).toBeCloseTo(1, 3);

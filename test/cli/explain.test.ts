@@ -1,0 +1,94 @@
+/**
+ * The explain command end to end: a tiny random SNN checkpoint and small PNG/JPEG files in a temp
+ * folder, the CLI run with tsx, the PNG grid it writes, and its one-line errors.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { vggArch } from '../../lib/model/vgg';
+import { Rng } from '../../lib/random';
+import { SPIKING_LAYERS, SpikingVgg, type SpikingVggConfig } from '../../lib/snn/network';
+import { saveCheckpoint } from '../../lib/train/checkpoint';
+import { useBackend } from '../helpers/tf';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'explain-'));
+const ckpt = path.join(dir, 'snn.ckpt');
+const tsx = path.resolve('node_modules/.bin/tsx');
+
+function explain(args: string[]) {
+  const r = spawnSync(tsx, ['lib/cli/explain.ts', ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** stderr of a failed run: exactly one line, `explain: error: …`. */
+function oneLineError(err: string): string {
+  const lines = err.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^explain: error: /);
+  return lines[0];
+}
+
+beforeAll(async () => {
+  await useBackend('node');
+  const config: SpikingVggConfig = {
+    arch: vggArch(0.0625, 3), timesteps: 4, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 0.5),
+    order: 'integrate-then-fire', reset: 'subtract', bntt: true,
+  };
+  const net = SpikingVgg.create(config, new Rng(1));
+  await saveCheckpoint(ckpt, net.namedVariables(), { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: ['cat', 'dog', 'bird'] });
+  net.dispose();
+  // 40×25 RGBA PNG (alpha to be dropped) and a 30×30 JPEG.
+  const png = new PNG({ width: 40, height: 25 });
+  for (let i = 0; i < png.data.length; i++) png.data[i] = (i * 37) % 256;
+  fs.writeFileSync(path.join(dir, 'scene.png'), PNG.sync.write(png));
+  const rgba = Buffer.alloc(30 * 30 * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 11) % 256;
+  fs.writeFileSync(path.join(dir, 'scene.jpg'), jpeg.encode({ data: rgba, width: 30, height: 30 }, 90).data);
+  const grey = new PNG({ width: 16, height: 20, colorType: 0 });
+  for (let i = 0; i < grey.data.length; i++) grey.data[i] = i % 4 === 3 ? 255 : (Math.floor(i / 4) * 7) % 256;
+  fs.writeFileSync(path.join(dir, 'grey.png'), PNG.sync.write(grey, { colorType: 0 }));
+  fs.writeFileSync(path.join(dir, 'notes.png'), 'not an image');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('explain CLI', () => {
+  it('writes a PNG grid of SAM overlays (rows = layers, columns = input + sampled steps) and prints the prediction', () => {
+    const out = path.join(dir, 'out', 'grid.png');
+    const r = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', out, '--layers', '4,6,8', '--sample', '2']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/resized 40x25 → 48x32/);
+    expect(r.out).toMatch(/^predicted class: [0-2] \((cat|dog|bird)\), p = 0\.\d{3}$/m);
+    expect(r.out).toMatch(new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    const grid = PNG.sync.read(fs.readFileSync(out));
+    // Tiles of 48×32 at scale 3 (≈128 px), three rows and three columns plus labels and gaps.
+    expect(grid.width).toBeGreaterThan(3 * 144);
+    expect(grid.height).toBeGreaterThan(3 * 96);
+  });
+
+  it('reads JPEG and greyscale PNG, takes --class and --steps', () => {
+    const out = path.join(dir, 'jpeg.png');
+    const r = explain(['--image', path.join(dir, 'scene.jpg'), '--checkpoint', ckpt, '--out', out, '--layers', 'conv2', '--steps', '3', '--sample', '3', '--class', '1', '--variant', 'reference', '--gamma', '0.3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^class 1 \(dog\): p = 0\.\d{3}$/m);
+    expect(PNG.sync.read(fs.readFileSync(out)).width).toBeGreaterThan(0);
+    const grey = explain(['--image', path.join(dir, 'grey.png'), '--checkpoint', ckpt, '--out', out, '--layers', '1', '--sample', '1']);
+    expect(grey.code).toBe(0);
+    expect(grey.err).toMatch(/resized 16x20 → 16x16/);
+  });
+
+  it('a missing image, an unsupported file and a bad layer list each give one line and exit code 1', () => {
+    const missing = explain(['--image', path.join(dir, 'nope.png'), '--checkpoint', ckpt]);
+    expect(missing.code).toBe(1);
+    expect(oneLineError(missing.err)).toMatch(/image not found: .*nope\.png$/);
+    const unsupported = explain(['--image', path.join(dir, 'notes.png'), '--checkpoint', ckpt]);
+    expect(unsupported.code).toBe(1);
+    expect(oneLineError(unsupported.err)).toMatch(/notes\.png: unsupported image format \(expected PNG or JPEG/);
+    const layers = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--layers', '4,9']);
+    expect(layers.code).toBe(1);
+    expect(oneLineError(layers.err)).toMatch(/--layers: '9' is not a conv layer; use numbers 1..8/);
+  });
+});
