@@ -47,6 +47,7 @@ export type { TrainSettings, TrainTask, TrainOptions, TrainResult, EpochLog } fr
 export { annTask, snnTask } from './train/tasks';
 export { annLogits, snnLogits, annAccuracy, snnAccuracy } from './train/evaluate';
 export { stepLr, LR_MILESTONES } from './train/schedule';
+export { crossEntropy } from './train/loss';
 export { saveCheckpoint, loadCheckpoint, assignCheckpoint } from './train/checkpoint';
 export type { Checkpoint } from './train/checkpoint';
 export { loadAnn, loadSnn } from './model/store';
@@ -69,8 +70,8 @@ export { deletionCurve, insertionCurve, areaUnderCurve, saliencyOrder } from './
 export type { ScoreFn, FaithfulnessOptions, FaithfulnessCurve } from './metrics/faithfulness';
 
 // Plots
-export { lineChart, barChart, hconcat, vconcat, VEGA_LITE_SCHEMA } from './plot/spec';
-export type { VegaLiteSpec, Row, LineOptions, BarOptions } from './plot/spec';
+export { lineChart, barChart, hconcat, vconcat, heatmapSlider, VEGA_LITE_SCHEMA } from './plot/spec';
+export type { VegaLiteSpec, Row, LineOptions, BarOptions, HeatmapSliderOptions } from './plot/spec';
 export { toSvg, svgToPng, saveFigure } from './plot/render';
 export { showChart, showPng, inNotebook } from './plot/notebook';
 export { jet, colorize, rgbImage, overlay, outlineBox, tileGrid, tileGridPng, encodePng, drawText, textWidth } from './plot/heatmap';
@@ -81,5 +82,11 @@ export { gradCam, snnGradCam, annLayerGradients, snnLayerGradients, camFromGradi
 export type { ConvLayer, LayerGradients, ChannelWeighting, SnnCamWeighting, CamOptions, SnnCamOptions, CamMapsInit } from './explain/gradcam';
 export { classifierOutputTarget, classifierSoftmaxTarget, batchScore, resolveTargets } from './explain/targets';
 export type { CamTarget, TargetSpec } from './explain/targets';
-export { fgsm, fgsmStep, inputGradient, attackLoss, crossEntropyLoss, accuracyUnderAttack, straightThroughSource, exactSign } from './attack/fgsm';
+export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straightThroughSource } from './attack/fgsm';
 export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';
+
+// Figures (what the notebooks call)
+export { loadFigureContext, chunks } from './figures/context';
+export type { FigureContext, SpikingModel, ContextPaths } from './figures/context';
+export { saveFigureOutputs, mean } from './figures/output';
+export type { FigureOutputs } from './figures/output';

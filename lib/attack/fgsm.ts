@@ -14,6 +14,7 @@
  * `accuracyUnderAttack(model, ds, [0, 2, 4, 8, 16])` for the accuracy-vs-ε curve.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropy } from '../train/loss';
 import type { AnnVgg } from '../ann/vgg11';
 import { batches, labelsTensor, toTensor, type Dataset } from '../data/dataset';
 import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
@@ -34,17 +35,13 @@ export type AttackModel =
 /** Labels as an int32 tensor [B] or plain numbers. */
 export type Labels = tf.Tensor1D | ArrayLike<number>;
 
-/** Mean cross-entropy of the true labels: L = -(1/B) Σ_b log softmax(logits_b)_{y_b}. */
-export function crossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]), logits) as tf.Scalar);
-}
 
 /** The loss the attack ascends, L(x, y), for 0..1 images [B,H,W,3]: what `inputGradient` differentiates. */
 export function attackLoss(model: AttackModel, images01: tf.Tensor4D, labels: Labels): tf.Scalar {
   const y = checkInputs(model, images01, labels, 'attackLoss');
   const enc = model.kind === 'snn' ? encoderOf(model, images01) : null;
   try {
-    return tf.tidy(() => crossEntropyLoss(logitsFor(model, images01, enc), y));
+    return tf.tidy(() => crossEntropy(logitsFor(model, images01, enc), y));
   } finally {
     enc?.dispose();
     if (y !== labels) y.dispose();
@@ -59,7 +56,7 @@ export function inputGradient(model: AttackModel, images01: tf.Tensor4D, labels:
   const y = checkInputs(model, images01, labels, 'fgsm');
   const enc = model.kind === 'snn' ? encoderOf(model, images01) : null;
   try {
-    return tf.grad((x: tf.Tensor) => crossEntropyLoss(logitsFor(model, x as tf.Tensor4D, enc), y))(images01) as tf.Tensor4D;
+    return tf.grad((x: tf.Tensor) => crossEntropy(logitsFor(model, x as tf.Tensor4D, enc), y))(images01) as tf.Tensor4D;
   } finally {
     enc?.dispose();
     if (y !== labels) y.dispose();
@@ -72,16 +69,7 @@ export function fgsmStep(images01: tf.Tensor4D, gradient: tf.Tensor4D, epsilon25
   if (gradient.shape.some((d, i) => d !== images01.shape[i])) {
     throw new Error(`fgsm: gradient [${gradient.shape.join(', ')}] does not match images [${images01.shape.join(', ')}]`);
   }
-  return tf.tidy(() => tf.clipByValue(tf.add(images01, tf.mul(exactSign(gradient), epsilon255 / 255)), 0, 1) as tf.Tensor4D);
-}
-
-/**
- * sign(g) ∈ {−1, 0, 1} from comparisons. tf.sign is not used: tfjs-backend-wasm 4.22's Sign
- * returns 0 for |g| below about 1e-7, and SNN input gradients (shrunk by the surrogate at every
- * layer) are often that small, so FGSM would silently not move on wasm.
- */
-export function exactSign(g: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32')));
+  return tf.tidy(() => tf.clipByValue(tf.add(images01, tf.mul(tf.sign(gradient), epsilon255 / 255)), 0, 1) as tf.Tensor4D);
 }
 
 /** FGSM adversarial images x' = clip(x + (ε/255)·sign(∇_x L), 0, 1) for 0..1 images; caller disposes. */

@@ -37,7 +37,7 @@ runMain('convert', async () => {
   const acc = await snnAccuracy(net, valSet, p.encode.variant, p.convert.timesteps, rng.fork('eval'), 32);
   await saveCheckpoint(args.out, net.namedVariables(), {
     kind: 'snn-converted', arch: meta.arch, snn: { ...net.config, timesteps: p.convert.timesteps }, classNames: meta.classNames,
-    encoder: p.encode.variant, profile: p.profile, maxCurrents,
+    encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width], maxCurrents,
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: acc, timesteps: p.convert.timesteps,

@@ -130,9 +130,9 @@ runMain('explain', async () => {
   const height = toMultipleOf16(image.height), width = toMultipleOf16(image.width);
   const pixels = new Uint8Array(height * width * 3);
   toRgbBytes(resizeBilinear(toRaster(image.data, image.width, image.height, 3), width, height), pixels);
-  const trained = typeof meta.image_size === 'number' ? meta.image_size : null;
+  const trained = Array.isArray(meta.image_size) ? meta.image_size : null;
   if (height !== image.height || width !== image.width) console.error(`explain: resized ${image.width}x${image.height} → ${width}x${height} (sides to multiples of 16)`);
-  if (trained !== null && (height !== trained || width !== trained)) console.error(`explain: note: this checkpoint was trained on ${trained}x${trained} images; the maps of a ${width}x${height} input may mean less`);
+  if (trained !== null && (height !== trained[0] || width !== trained[1])) console.error(`explain: note: this checkpoint was trained on ${trained[1]}x${trained[0]} images; the maps of a ${width}x${height} input may mean less`);
 
   const sam = new SpikeActivationMap({ layers, gamma, variant: args.variant as SamVariant });
   const x = pixelsToTensor(pixels, 1, height, width);

@@ -31,14 +31,14 @@ runMain('train-ann', async () => {
   console.error(`train-ann: VGG11 ×${p.snn.width} (${arch.channels.join('/')}, fc ${arch.hidden}), ${trainSet.size} train / ${valSet.size} val images, ${p.train_ann.epochs} epochs`);
   const result = await train(annTask(ann, p.encode.variant, p.train_ann.dropout), {
     settings: p.train_ann, train: trainSet, val: valSet, rng, checkpoint: `${args.out}.bn`,
-    meta: { kind: 'ann-training', arch, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile },
+    meta: { kind: 'ann-training', arch, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });
   // Fold the batch norms into weights + biases: same function, and the form Grad-CAM and
   // conversion use. Its accuracy is measured again rather than assumed.
   const folded = ann.folded();
   const foldedAcc = await annAccuracy(folded, valSet, p.encode.variant);
   await saveCheckpoint(args.out, folded.namedVariables(), {
-    kind: 'ann', arch, biases: true, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, epochs: result.epochs,
+    kind: 'ann', arch, biases: true, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width], epochs: result.epochs,
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: foldedAcc, val_accuracy_before_folding: result.val_accuracy,

@@ -32,7 +32,7 @@ runMain('train-snn', async () => {
   console.error(`train-snn: VGG11 ×${p.snn.width} BNTT SNN, T = ${p.snn.timesteps}, λ = ${p.snn.leak}, ${p.encode.variant} Poisson input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_snn.epochs} epochs`);
   const result = await train(snnTask(net, p.encode.variant, p.snn.timesteps, rng.fork('eval')), {
     settings: p.train_snn, train: trainSet, val: valSet, rng, checkpoint: args.out,
-    meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile },
+    meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });
   writeJsonAtomic(args.metrics, { profile: p.profile, backend: backend.choice, val_accuracy: result.val_accuracy, timesteps: p.snn.timesteps, seconds: Math.round(result.seconds * 10) / 10, epochs: result.epochs });
   console.error(`train-snn: val accuracy ${(100 * result.val_accuracy).toFixed(1)}% in ${result.seconds.toFixed(0)} s → ${args.out}`);

@@ -1,5 +1,5 @@
 /**
- * Kernels the tfjs wasm backend lacks but VGG-style training needs.
+ * Kernels the tfjs wasm backend lacks (or gets wrong) but training and attacks need.
  *
  * tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter`, so `tf.grad` of any conv net fails on
  * wasm with "Kernel 'Conv2DBackpropFilter' not registered". We compute the filter gradient with
@@ -61,6 +61,25 @@ export function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Sign for wasm, exact for every magnitude. tfjs-backend-wasm 4.22's own Sign returns 0 for
+ * |x| below ~1e-7, and SNN input gradients (shrunk by the surrogate at every layer) are often
+ * that small: FGSM would silently not move on wasm while it does on node and cpu.
+ */
+export function signWasm(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as Backend & {
+    readSync(id: tf.DataId): ArrayLike<number>;
+    makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+    typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
+  };
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const src = backend.readSync(x.dataId);
+  const out = backend.makeOutput(x.shape, x.dtype);
+  const dst = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < dst.length; i++) dst[i] = src[i] > 0 ? 1 : src[i] < 0 ? -1 : 0;
+  return out;
+}
+
 let registered = false;
 
 /** Registers the missing wasm kernels once per process (idempotent). */
@@ -72,5 +91,9 @@ export function registerWasmKernels(): string[] {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
     added.push('Conv2DBackpropFilter');
   }
+  // Replace the inexact Sign (see signWasm).
+  tf.unregisterKernel('Sign', 'wasm');
+  tf.registerKernel({ kernelName: 'Sign', backendName: 'wasm', kernelFunc: signWasm as tf.KernelFunc });
+  added.push('Sign');
   return added;
 }

@@ -16,6 +16,8 @@ export interface ModelMeta {
   snn?: SpikingVggConfig;
   /** Names of the classes, in label order. */
   classNames?: string[];
+  /** [height, width] of the images it was trained on. */
+  image_size?: [number, number];
   /** ANN: whether the weights carry biases (a folded batch norm). */
   biases?: boolean;
   [extra: string]: unknown;

@@ -99,3 +99,45 @@ function strip(spec: VegaLiteSpec): VegaLiteSpec {
   const { $schema: _s, ...rest } = spec;
   return rest;
 }
+
+export interface HeatmapSliderOptions {
+  /** Column field (pixel x), row field (pixel y), value field, and the time-step field the slider drives. */
+  x: string;
+  y: string;
+  value: string;
+  step: string;
+  /** Field that splits panels (e.g. method or layer). */
+  column?: string;
+  title?: string;
+  /** Pixel size of one map cell. */
+  cell?: number;
+}
+
+/**
+ * Heat maps that change over time: one rect per map cell, coloured by value (jet-like
+ * "turbo" scheme), with a slider bound to `step`. JupyterLab renders it interactively.
+ */
+export function heatmapSlider(rows: Row[], o: HeatmapSliderOptions): VegaLiteSpec {
+  const steps = rows.map((r) => Number(r[o.step]));
+  const lo = Math.min(...steps), hi = Math.max(...steps);
+  const xs = new Set(rows.map((r) => r[o.x])).size, ys = new Set(rows.map((r) => r[o.y])).size;
+  const cell = o.cell ?? Math.max(4, Math.round(160 / Math.max(xs, ys)));
+  const unit = {
+    params: [{ name: 't', value: lo, bind: { input: 'range', min: lo, max: hi, step: 1, name: `${o.step} ` } }],
+    transform: [{ filter: `datum['${o.step}'] == t` }],
+    mark: 'rect',
+    encoding: {
+      x: { field: o.x, type: 'ordinal', axis: null },
+      y: { field: o.y, type: 'ordinal', axis: null },
+      color: { field: o.value, type: 'quantitative', scale: { scheme: 'turbo', domain: [0, 1] }, title: o.value },
+      tooltip: [{ field: o.value, format: '.3f' }],
+    },
+    width: xs * cell,
+    height: ys * cell,
+  };
+  if (o.column) {
+    const { params, ...rest } = unit;
+    return { $schema: VEGA_LITE_SCHEMA, title: o.title, data: { values: rows }, params, facet: { column: { field: o.column, type: 'nominal' } }, spec: rest };
+  }
+  return { $schema: VEGA_LITE_SCHEMA, title: o.title, data: { values: rows }, ...unit };
+}

@@ -10,11 +10,7 @@ import { unroll } from '../snn/simulate';
 import type { Rng } from '../random';
 import { annAccuracy, snnAccuracy } from './evaluate';
 import type { TrainTask } from './loop';
-
-function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  const onehot = tf.oneHot(labels, logits.shape[1]);
-  return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-}
+import { crossEntropy } from './loss';
 
 /** Training task for the VGG11 ANN. */
 export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): TrainTask {

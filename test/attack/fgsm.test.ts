@@ -72,7 +72,7 @@ describe('FGSM', () => {
   });
 
   it('moves pixels for gradients as small as an SNN\'s (1e-12) on node and on wasm alike', async () => {
-    // wasm's own Sign kernel rounds |g| < ~1e-7 to 0; SNN input gradients are often that small.
+    // wasm's own Sign kernel rounds |g| < ~1e-7 to 0 (spikelens replaces it); SNN input gradients are often that small.
     const run = () => {
       const x = tf.tensor4d([0.5, 0.5, 0.5], [1, 1, 1, 3]);
       const g = tf.tensor4d([1e-12, -1e-12, 0], [1, 1, 1, 3]);
