@@ -79,6 +79,7 @@ const SCHEMA = obj({
     lr: num('initial learning rate', { min: 0 }),
     momentum: num('SGD momentum (Adam: β1)', { min: 0, max: 1 }),
     weight_decay: num('L2 weight decay', { min: 0 }),
+    calibration_images: int('training images used to recompute BNTT statistics before each evaluation (0 = keep running averages)'),
   }),
   convert: obj({
     timesteps: int('simulation steps of the converted SNN', 1, 100000),

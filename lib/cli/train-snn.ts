@@ -30,7 +30,7 @@ runMain('train-snn', async () => {
   const rng = new Rng(p.seed).fork('train-snn');
   const net = SpikingVgg.create(config, rng.fork('init'));
   console.error(`train-snn: VGG11 ×${p.snn.width} BNTT SNN, T = ${p.snn.timesteps}, λ = ${p.snn.leak}, ${p.encode.variant} Poisson input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_snn.epochs} epochs`);
-  const result = await train(snnTask(net, p.encode.variant, p.snn.timesteps, rng.fork('eval')), {
+  const result = await train(snnTask(net, p.encode.variant, p.snn.timesteps, rng.fork('eval'), trainSet, p.train_snn.calibration_images), {
     settings: p.train_snn, train: trainSet, val: valSet, rng, checkpoint: args.out,
     meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });

@@ -95,6 +95,36 @@ export class Bntt {
     for (const r of rows) tf.dispose([r.mean, r.variance]);
   }
 
+  /**
+   * Replaces the running statistics of every recorded step by the plain average of the batch
+   * statistics recorded since the last commit (a calibration pass), instead of blending them in.
+   */
+  commitAverage(): void {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
+    tf.tidy(() => {
+      const sums = new Map<number, { mean: tf.Tensor; variance: tf.Tensor; k: number }>();
+      for (const r of rows) {
+        const v = tf.mul(r.variance, r.n > 1 ? r.n / (r.n - 1) : 1);
+        const acc = sums.get(r.t);
+        sums.set(r.t, acc ? { mean: tf.add(acc.mean, r.mean), variance: tf.add(acc.variance, v), k: acc.k + 1 } : { mean: r.mean, variance: v, k: 1 });
+      }
+      const mask = new Float32Array(this.timesteps);
+      const means: tf.Tensor[] = [], vars: tf.Tensor[] = [];
+      for (let t = 0; t < this.timesteps; t++) {
+        const acc = sums.get(t);
+        mask[t] = acc ? 1 : 0;
+        means.push(acc ? tf.div(tf.reshape(acc.mean, [this.channels]), acc.k) : tf.zeros([this.channels]));
+        vars.push(acc ? tf.div(tf.reshape(acc.variance, [this.channels]), acc.k) : tf.zeros([this.channels]));
+      }
+      const m = tf.tensor2d(mask, [this.timesteps, 1]);
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, m)), tf.mul(tf.stack(means), m)) as tf.Tensor2D);
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, m)), tf.mul(tf.stack(vars), m)) as tf.Tensor2D);
+    });
+    for (const r of rows) tf.dispose([r.mean, r.variance]);
+  }
+
   /** Frees the layer's variables and constants. */
   dispose(): void {
     tf.dispose([...Object.values(this.namedVariables()), ...(this.zeroShift ? [this.zeroShift] : []), ...this.pending.flatMap((r) => [r.mean, r.variance])]);

@@ -12,6 +12,8 @@ import { stepLr } from './schedule';
 
 /** Optimiser and schedule settings (params.yaml train_ann / train_snn). */
 export interface TrainSettings {
+  /** SNN only: see lib/train/calibrate.ts. */
+  calibration_images?: number;
   /** Momentum SGD as in the paper, or Adam (β1 = momentum, β2 = 0.999). */
   optimizer: 'sgd' | 'adam';
   epochs: number;

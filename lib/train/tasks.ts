@@ -11,6 +11,8 @@ import type { Rng } from '../random';
 import { annAccuracy, snnAccuracy } from './evaluate';
 import type { TrainTask } from './loop';
 import { crossEntropy } from './loss';
+import { calibrateBntt } from './calibrate';
+import type { Dataset } from '../data/dataset';
 
 /** Training task for the VGG11 ANN. */
 export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): TrainTask {
@@ -27,8 +29,12 @@ export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): 
   };
 }
 
-/** Training task for the BNTT SNN (surrogate gradients, BPTT over `timesteps`). */
-export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: number, evalRng: Rng): TrainTask {
+/**
+ * Training task for the BNTT SNN (surrogate gradients, BPTT over `timesteps`). Before each
+ * evaluation the BNTT statistics are recalibrated on `calibration` images of `trainSet`
+ * (lib/train/calibrate.ts); 0 keeps the running averages as they are.
+ */
+export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: number, evalRng: Rng, trainSet?: Dataset, calibration = 512): TrainTask {
   return {
     name: 'train-snn',
     trainable: net.trainable(),
@@ -42,7 +48,10 @@ export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: num
         enc.dispose();
       }
     },
-    evaluate: (ds) => snnAccuracy(net, ds, variant, timesteps, evalRng),
+    evaluate: (ds) => {
+      if (trainSet && calibration > 0) calibrateBntt(net, trainSet, variant, timesteps, evalRng.fork('calibrate'), calibration);
+      return snnAccuracy(net, ds, variant, timesteps, evalRng);
+    },
     afterStep: () => { for (const b of net.bntt ?? []) b.commitStats(); },
   };
 }
