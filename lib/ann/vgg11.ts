@@ -12,7 +12,7 @@
  * converted SNN applies the biases as constant input currents.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CONV_LAYERS, VGG11_POOL_AFTER, checkInputSize, copyVariable, initVggWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, checkInputSize, copyVariable, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import { Bntt } from '../snn/bntt';
 import type { LayerName } from '../snn/observer';
 import type { Rng } from '../random';
@@ -49,14 +49,7 @@ export class AnnVgg {
 
   /** Every variable by a stable name, for checkpoints (weights named as in the SNN). */
   namedVariables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    this.weights.convs.forEach((w, i) => { out[`conv${i + 1}`] = w; });
-    out.fc1 = this.weights.fc1;
-    out.fc2 = this.weights.fc2;
-    if (this.weights.biases) {
-      this.weights.biases.convs.forEach((b, i) => { out[`conv${i + 1}/bias`] = b; });
-      out['fc1/bias'] = this.weights.biases.fc1;
-    }
+    const out = namedWeights(this.weights);
     for (const n of this.norms ?? []) Object.assign(out, n.namedVariables());
     return out;
   }

@@ -87,6 +87,19 @@ export function copyVariable<R extends tf.Rank>(t: tf.Tensor<R>, trainable: bool
   return v;
 }
 
+/** Weight variables by stable checkpoint names: conv1..conv8, fc1, fc2 (and `<layer>/bias`). */
+export function namedWeights(w: VggWeights): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  w.convs.forEach((c, i) => { out[`conv${i + 1}`] = c; });
+  out.fc1 = w.fc1;
+  out.fc2 = w.fc2;
+  if (w.biases) {
+    w.biases.convs.forEach((b, i) => { out[`conv${i + 1}/bias`] = b; });
+    out['fc1/bias'] = w.biases.fc1;
+  }
+  return out;
+}
+
 /** All weight variables, in a fixed order (conv1..conv8, fc1, fc2). */
 export function weightList(w: VggWeights): tf.Variable[] {
   return [...w.convs, w.fc1, w.fc2, ...(w.biases ? [...w.biases.convs, w.biases.fc1] : [])];

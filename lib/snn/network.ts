@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Bntt } from './bntt';
 import { lifStep, type LifConfig, type NeuronOrder, type ResetMode } from './lif';
 import type { LayerName } from './observer';
-import { CONV_LAYERS, VGG11_POOL_AFTER, initVggWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import type { Rng } from '../random';
 
 /** Zero biases for conv1..conv8 and fc1 (filled from a checkpoint or a folded ANN). */
@@ -91,14 +91,7 @@ export class SpikingVgg {
 
   /** Every variable by a stable name, for checkpoints. */
   namedVariables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    this.weights.convs.forEach((w, i) => { out[`conv${i + 1}`] = w; });
-    out.fc1 = this.weights.fc1;
-    out.fc2 = this.weights.fc2;
-    if (this.weights.biases) {
-      this.weights.biases.convs.forEach((b, i) => { out[`conv${i + 1}/bias`] = b; });
-      out['fc1/bias'] = this.weights.biases.fc1;
-    }
+    const out = namedWeights(this.weights);
     for (const b of this.bntt ?? []) Object.assign(out, b.namedVariables());
     return out;
   }
