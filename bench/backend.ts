@@ -3,13 +3,20 @@
  *
  * For every backend that loads here: conv2d forward ms ([16,32,32,64] × [3,3,64,64], 'same')
  * and one SGD training step ms of a VGG-style conv net (batch 16, 64×64×3 input, 4 conv
- * layers with average pooling, momentum SGD), each with the GFLOP/s it reaches.
+ * layers with average pooling, momentum SGD), each with the GFLOP/s it reaches; plus the
+ * workload that bounds the default profile: one BPTT step of the VGG11 ×0.125 BNTT SNN
+ * (batch 32, 64×64, T = 8, Adam), in ms per image.
  * Usage: npx tsx bench/backend.ts [--backends node,wasm,cpu] [--reps N]
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, BACKEND_CHOICES, type BackendChoice } from '../lib/backend';
 import { writeJsonAtomic } from '../lib/io/atomic';
+import { vggArch } from '../lib/model/vgg';
+import { Rng } from '../lib/random';
+import { SPIKING_LAYERS, SpikingVgg } from '../lib/snn/network';
+import { unroll } from '../lib/snn/simulate';
+import { createEncoder } from '../lib/data/encode';
 
 const CONV = { x: [16, 32, 32, 64] as const, w: [3, 3, 64, 64] as const };
 const convFlops = 2 * 16 * 32 * 32 * 64 * 64 * 9;
@@ -39,6 +46,7 @@ async function timeIt(fn: () => tf.Tensor | tf.Tensor[] | void, reps: number): P
     tf.dispose(outs);
     return performance.now() - t0;
   };
+  if (reps === 0) return NaN; // skipped (e.g. the SNN step on the pure-JS cpu backend)
   await run(); // warm-up (kernel set-up, memory growth)
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push(await run());
@@ -70,12 +78,27 @@ async function benchBackend(choice: BackendChoice, reps: number) {
   const trainMs = await timeIt(() => { step(); return tf.clone(wd); }, choice === 'cpu' ? 1 : reps);
   await wd.data();
   tf.dispose([x, w, xs, ys, ...ws, wd]);
+
+  const snn = SpikingVgg.create({ arch: vggArch(0.125, 10), timesteps: 8, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true }, new Rng(1));
+  const images = tf.randomUniform([32, 64, 64, 3], 0, 1, 'float32', 10) as tf.Tensor4D;
+  const labels = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 11) as tf.Tensor1D, 10);
+  const adam = tf.train.adam(0.001);
+  const snnMs = await timeIt(() => {
+    const enc = createEncoder('signed', images, new Rng(3));
+    const loss = adam.minimize(() => tf.losses.softmaxCrossEntropy(labels, unroll(snn, enc, 8, { training: true })) as tf.Scalar, true) as tf.Scalar;
+    enc.dispose();
+    return loss;
+  }, choice === 'cpu' ? 0 : Math.min(reps, 3));
+  tf.dispose([images, labels]);
+  snn.dispose();
+  adam.dispose();
   const stepFlops = 3 * netForwardFlops();
   return {
     conv2d_forward_ms: +convMs.toFixed(2),
     conv2d_gflops: +(convFlops / convMs / 1e6).toFixed(2),
     train_step_ms: +trainMs.toFixed(1),
     train_step_gflops: +(stepFlops / trainMs / 1e6).toFixed(2),
+    snn_bptt_ms_per_image: Number.isFinite(snnMs) ? +(snnMs / 32).toFixed(1) : null,
   };
 }
 
@@ -98,16 +121,18 @@ async function main() {
     const a = results[fast] as Record<string, number> | undefined, b = results.wasm as Record<string, number> | undefined;
     return a?.[k] && b?.[k] ? +(b[k] / a[k]).toFixed(1) : null;
   };
+  const snnSpeedup = speedup('snn_bptt_ms_per_image' as 'train_step_ms', 'node');
   const report = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1) },
     workloads: {
       conv2d: `x [${CONV.x}] * w [${CONV.w}] 'same', ${(convFlops / 1e9).toFixed(3)} GFLOP`,
+      snn_bptt_step: 'VGG11 x0.125 BNTT SNN, batch 32, 64x64x3, T = 8, signed Poisson input, Adam; ms per image',
       train_step: `VGG-style: batch ${NET.batch}, ${NET.size}x${NET.size}x3, conv channels ${NET.channels.slice(1).join('/')}, avgpool, momentum SGD; ≈ ${(3 * netForwardFlops() / 1e9).toFixed(2)} GFLOP (3x forward)`,
     },
     median_of: reps,
     backends: results,
-    speedup_vs_wasm: { node: { conv2d: speedup('conv2d_forward_ms', 'node'), train_step: speedup('train_step_ms', 'node') } },
+    speedup_vs_wasm: { node: { conv2d: speedup('conv2d_forward_ms', 'node'), train_step: speedup('train_step_ms', 'node'), snn_bptt_step: snnSpeedup } },
   };
   writeJsonAtomic('bench/results/backend.json', report);
   console.error('bench: wrote bench/results/backend.json');

@@ -29,7 +29,7 @@ runMain('train-ann', async () => {
   const rng = new Rng(p.seed).fork('train-ann');
   const ann = AnnVgg.create(arch, rng.fork('init'));
   console.error(`train-ann: VGG11 ×${p.snn.width} (${arch.channels.join('/')}, fc ${arch.hidden}), ${trainSet.size} train / ${valSet.size} val images, ${p.train_ann.epochs} epochs`);
-  const result = await train(annTask(ann, p.encode.variant, p.train_ann.dropout), {
+  const result = await train(annTask(ann, p.encode.variant, p.train_ann.dropout, trainSet, 512, rng.fork('eval')), {
     settings: p.train_ann, train: trainSet, val: valSet, rng, checkpoint: `${args.out}.bn`,
     meta: { kind: 'ann-training', arch, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });

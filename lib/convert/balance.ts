@@ -51,15 +51,7 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
   const thresholds = SPIKING_LAYERS.map(() => 1);
   const net = new SpikingVgg({ arch: ann.arch, timesteps: o.steps, leak: 1, thresholds, order: o.order, reset: 'subtract', bntt: false, biases: !!src.biases }, weights, null);
   const maxCurrents: number[] = [];
-  const annBias = (l: number) => (src.biases ? (l < 8 ? src.biases.convs[l] : src.biases.fc1) : null);
-  const netBias = (l: number) => (weights.biases ? (l < 8 ? weights.biases.convs[l] : weights.biases.fc1) : null);
-  /** Sets layer l's bias to b_l / Π_{j<l} θ_j for the thresholds given. */
-  const rescaleBias = (l: number, th: number[]) => {
-    const b = annBias(l), nb = netBias(l);
-    if (!b || !nb) return;
-    const kappa = th.slice(0, l).reduce((a, v) => a * v, 1);
-    tf.tidy(() => nb.assign(tf.div(b, kappa) as tf.Tensor1D));
-  };
+  const rescaleBias = (l: number, th: number[]) => rescaleLayerBias(net, ann, l, th);
   for (let l = 0; l < SPIKING_LAYERS.length; l++) {
     rescaleBias(l, thresholds);
     // Same input spikes for every layer's pass, so each layer is balanced on the traffic the
@@ -90,7 +82,25 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
     maxCurrents.push(maxI);
     o.log?.(`convert: ${SPIKING_LAYERS[l]} threshold ${maxI.toFixed(4)}`);
   }
-  for (let i = 0; i < thresholds.length; i++) thresholds[i] *= o.scale;
-  for (let l = 0; l < SPIKING_LAYERS.length; l++) rescaleBias(l, thresholds);
+  setThresholds(net, ann, maxCurrents, o.scale);
   return { net, maxCurrents };
+}
+
+/** Sets layer l's bias in `net` to b_l / Π_{j<l} θ_j (b_l: the ANN's), for thresholds `th`. */
+function rescaleLayerBias(net: SpikingVgg, ann: AnnVgg, l: number, th: number[]): void {
+  const b = ann.weights.biases ? (l < 8 ? ann.weights.biases.convs[l] : ann.weights.biases.fc1) : null;
+  const nb = net.weights.biases ? (l < 8 ? net.weights.biases.convs[l] : net.weights.biases.fc1) : null;
+  if (!b || !nb) return;
+  const kappa = th.slice(0, l).reduce((a, v) => a * v, 1);
+  tf.tidy(() => nb.assign(tf.div(b, kappa) as tf.Tensor1D));
+}
+
+/**
+ * Sets a converted network's thresholds to `scale` × the balanced maxima and rescales its biases
+ * to match, so the latency/accuracy trade-off can be explored without balancing again.
+ */
+export function setThresholds(net: SpikingVgg, ann: AnnVgg, maxCurrents: readonly number[], scale: number): void {
+  if (maxCurrents.length !== SPIKING_LAYERS.length) throw new Error(`setThresholds: expected ${SPIKING_LAYERS.length} maxima, got ${maxCurrents.length}`);
+  maxCurrents.forEach((m, i) => { net.config.thresholds[i] = m * scale; });
+  for (let l = 0; l < SPIKING_LAYERS.length; l++) rescaleLayerBias(net, ann, l, net.config.thresholds);
 }

@@ -14,21 +14,36 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batches, toTensor, type Dataset } from '../data/dataset';
 import { createEncoder, type EncoderVariant } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
+import type { AnnVgg } from '../ann/vgg11';
+import { expectedSpikes } from '../data/encode';
 import { unroll } from '../snn/simulate';
 import type { Rng } from '../random';
+
+/** Runs `forward` in training mode on batches of `images` randomly picked training images. */
+function overTrainingImages(ds: Dataset, rng: Rng, images: number, batchSize: number, forward: (x: tf.Tensor4D, b: number) => void): void {
+  const pick = rng.permutation(ds.size).slice(0, Math.min(images, ds.size));
+  let b = 0;
+  for (const idx of batches({ ...ds, size: pick.length }, batchSize, null)) {
+    const x = toTensor(ds, idx.map((i) => pick[i]));
+    tf.tidy(() => forward(x, b++));
+    x.dispose();
+  }
+}
 
 /** Recomputes every BNTT layer's running statistics from `images` training images. */
 export function calibrateBntt(net: SpikingVgg, ds: Dataset, variant: EncoderVariant, timesteps: number, rng: Rng, images = 512, batchSize = 64): void {
   if (!net.bntt) return;
-  const pick = rng.permutation(ds.size).slice(0, Math.min(images, ds.size));
-  const sub = { ...ds, size: pick.length };
-  let b = 0;
-  for (const idx of batches(sub, batchSize, null)) {
-    const x = toTensor(ds, idx.map((i) => pick[i]));
-    const enc = createEncoder(variant, x, rng.fork(`calibrate${b++}`));
-    tf.tidy(() => { unroll(net, enc, timesteps, { training: true }); });
+  overTrainingImages(ds, rng, images, batchSize, (x, b) => {
+    const enc = createEncoder(variant, x, rng.fork(`calibrate${b}`));
+    unroll(net, enc, timesteps, { training: true });
     enc.dispose();
-    x.dispose();
-  }
+  });
   for (const layer of net.bntt) layer.commitAverage();
+}
+
+/** The same for the ANN's batch norms (before folding them into the weights). No dropout. */
+export function calibrateAnnNorms(ann: AnnVgg, ds: Dataset, variant: EncoderVariant, rng: Rng, images = 512, batchSize = 64): void {
+  if (!ann.norms) return;
+  overTrainingImages(ds, rng, images, batchSize, (x) => { ann.forward(expectedSpikes(variant, x), { training: true }); });
+  for (const n of ann.norms) n.commitAverage();
 }

@@ -7,15 +7,15 @@ import type { AnnVgg } from '../ann/vgg11';
 import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import { unroll } from '../snn/simulate';
-import type { Rng } from '../random';
 import { annAccuracy, snnAccuracy } from './evaluate';
 import type { TrainTask } from './loop';
 import { crossEntropy } from './loss';
-import { calibrateBntt } from './calibrate';
+import { calibrateAnnNorms, calibrateBntt } from './calibrate';
+import { Rng } from '../random';
 import type { Dataset } from '../data/dataset';
 
-/** Training task for the VGG11 ANN. */
-export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): TrainTask {
+/** Training task for the VGG11 ANN; its batch norms are recalibrated like BNTT's before each evaluation. */
+export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number, trainSet?: Dataset, calibration = 512, calibrationRng?: Rng): TrainTask {
   return {
     name: 'train-ann',
     trainable: ann.trainable(),
@@ -24,7 +24,10 @@ export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number): 
       const { logits } = ann.forward(expectedSpikes(variant, x), { training: true, dropout, seed: rng.tfSeed() });
       return { loss: crossEntropy(logits, y), logits };
     },
-    evaluate: (ds) => annAccuracy(ann, ds, variant),
+    evaluate: (ds) => {
+      if (trainSet && calibration > 0) calibrateAnnNorms(ann, trainSet, variant, (calibrationRng ?? new Rng(0)).fork('calibrate'), calibration);
+      return annAccuracy(ann, ds, variant);
+    },
     afterStep: () => { for (const n of ann.norms ?? []) n.commitStats(); },
   };
 }
