@@ -1,12 +1,36 @@
 // %% md
 // # spikelens quickstart
-// Starts the fastest tfjs backend available, and draws a chart with the project's plot helpers:
-// interactive Vega-Lite in JupyterLab, a PNG for every other viewer. The spikelens kernel runs in
-// the project root, so notebooks import `./lib` and use the same paths as the pipeline stages.
+// The spikelens kernel runs in the project root, so notebooks import `./lib/index` and use the
+// same paths as the pipeline stages. This notebook starts the fastest tfjs backend available,
+// explains a spiking network with SAM in a few lines, and draws a chart: interactive Vega-Lite
+// in JupyterLab, a PNG for every other viewer.
 // %%
 import * as sl from './lib/index';
 const backend = await sl.initBackend({ log: false });
 sl.describeBackend(backend);
+// %% md
+// ## SAM on a spiking network in a few lines
+// Four built-in scenes (MNIST digits on clutter, with their boxes), a VGG11 SNN (the trained one
+// from `data/checkpoints/snn.ckpt` when the pipeline has run, else a random one), and a
+// `SpikeActivationMap` observer: one simulation gives the map of every step, no gradients.
 // %%
-const rows = Array.from({ length: 30 }, (_, t) => ({ step: t, rate: Math.exp(-0.5 * ((t - 12) / 5) ** 2), kind: 'surrogate' }));
-await sl.showChart(sl.lineChart(rows, { x: 'step', y: 'rate', color: 'kind', title: 'A Gaussian-like spike rate' }));
+import * as fs from 'fs';
+const scenes = sl.buildScenes('mnist-scenes', { split: 'val', size: 4, classes: 0, imageSize: 64, scaleMin: 0.9, scaleMax: 1.6, clutter: 6, noise: 0.05, rng: new sl.Rng(1) });
+const net = fs.existsSync('data/checkpoints/snn.ckpt')
+  ? sl.loadSnn('data/checkpoints/snn.ckpt').model
+  : sl.SpikingVgg.create({ arch: sl.vggArch(0.125, 10), timesteps: 8, leak: 0.99, thresholds: sl.SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true }, new sl.Rng(2));
+const T = net.config.timesteps;
+const images = sl.toTensor(scenes, [0, 1, 2, 3]);
+const sam = new sl.SpikeActivationMap({ layers: ['conv4'], gamma: 0.5 });
+const logits = sl.snnLogits(net, images, 'signed', T, new sl.Rng(3), [sam]);
+// %%
+const tiles = [0, 1, 2, 3].map((b) => sl.outlineBox(sl.overlay(sl.rgbImage(sl.itemOf(scenes, b).image, 64, 64, 3), sam.upsampled('conv4', T - 1, b)), sl.boxOf(scenes, b)));
+sl.showPng(sl.tileGridPng({ tiles: [tiles], columnLabels: ['scene 1', 'scene 2', 'scene 3', 'scene 4'], scale: 3 }), `SAM at conv4, step ${T}`);
+// %% md
+// ## A chart
+// %%
+const rows = Array.from({ length: T }, (_, t) => ({ step: t + 1, energy: sl.valueRange(sam.map('conv4', t, 0)).max }));
+await sl.showChart(sl.lineChart(rows, { x: 'step', y: 'energy', title: 'Peak of the raw SAM map over time (scene 1)' }));
+// %%
+sam.dispose();
+sl.backendInfo()?.choice;
