@@ -123,3 +123,15 @@ export function assertUnitRange(m: HeatMap, what: string): HeatMap {
   }
   return m;
 }
+
+/**
+ * Min-max normalisation whose ε scales with the map's range: (m − min) / ((max − min)(1 + 1e-3)).
+ * The authors' fixed ε = 1e-3 suits SAM (raw values around 1) but flattens Grad-CAM maps, whose
+ * raw values here are 1e-9..1e-2: every map would come out near zero whatever its shape. A
+ * constant map gives all zeros.
+ */
+export function scaleFreeNormalise(m: HeatMap): HeatMap {
+  const { min, max } = valueRange(m);
+  if (!(max > min)) return { height: m.height, width: m.width, data: new Float32Array(m.data.length) };
+  return normalise(m, NORMALISE_EPS * (max - min));
+}

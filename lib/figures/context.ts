@@ -11,6 +11,7 @@ import { loadAnn, loadSnn } from '../model/store';
 import { loadParams, type Params } from '../params';
 import { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
+import { rgbImage, type RgbImage } from '../plot/heatmap';
 
 /** A trained spiking network with the number of steps it runs for. */
 export interface SpikingModel {
@@ -78,4 +79,10 @@ export function chunks(indices: readonly number[], size: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < indices.length; i += size) out.push(indices.slice(i, i + size));
   return out;
+}
+
+/** Image `i` of a data set as an RgbImage (a view of its bytes), for overlays and grids. */
+export function inputImage(ds: Dataset, i: number): RgbImage {
+  const n = ds.height * ds.width * 3;
+  return rgbImage(ds.images.subarray(i * n, (i + 1) * n), ds.height, ds.width, 3);
 }

@@ -20,6 +20,11 @@ export interface FigureOutputs {
   pngs?: Record<string, Uint8Array>;
 }
 
+/** What a figure function returns: its outputs plus every chart the notebook shows (`chart` is the main one). */
+export interface FigureResult extends FigureOutputs {
+  charts: VegaLiteSpec[];
+}
+
 /** Writes a figure's outputs under `root` (default `reports`); returns the paths written. */
 export async function saveFigureOutputs(name: string, out: FigureOutputs, root = 'reports'): Promise<string[]> {
   const written: string[] = [];
@@ -48,4 +53,10 @@ export async function saveFigureOutputs(name: string, out: FigureOutputs, root =
 /** Mean of a list (NaN for an empty one is refused by the writer). */
 export function mean(values: readonly number[]): number {
   return values.reduce((a, v) => a + v, 0) / values.length;
+}
+
+/** Population standard deviation of a list. */
+export function std(values: readonly number[]): number {
+  const m = mean(values);
+  return Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
 }

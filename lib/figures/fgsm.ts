@@ -1,0 +1,281 @@
+/**
+ * Figure 05 (paper Fig. 6a/b): robustness under FGSM, in accuracy and in the explanations.
+ *
+ * - Fig. 6b (left): top-1 accuracy vs ε ∈ attack.epsilons (1/255 units) for the ANN (exact
+ *   gradient), the surrogate SNN (BPTT through the surrogate, gradient passed straight through the
+ *   Poisson encoder; Sharmin et al.) and the converted SNN, each attacked with its own gradient
+ *   (`accuracyUnderAttack`, one gradient per batch, every ε from it). The converted net runs
+ *   T = convert.timesteps steps (300 by default); BPTT through all of them costs ≈ 10 s per image
+ *   on a 2-core CPU at T = 300 and ≈ 4 MB of graph per image per step, so it is attacked on the
+ *   first `conversionImages` images only (default ⌊1200 / T⌋, at most 16: 4 at T = 300) in
+ *   batches of ⌊600 / T⌋ (1..4); its rows, metrics and chart title say how many images they
+ *   cover. `conversionImages: 0` skips it.
+ * - Fig. 6a and 6b (right): at ε = attack.heatmap_epsilon, the adversarial image crafted against
+ *   each model itself; the ANN's Grad-CAM (ground-truth class for clean and adversarial, so both
+ *   maps explain the same class) and each SNN's SAM, clean vs adversarial, at every layer of
+ *   explain.layers. Maps are normalised scale-free (see `scaleFreeNormalise`); the distance is the
+ *   normalised L1 `(1/N)Σ|a - b|` at the layer's resolution, for SAM the maximum over steps of
+ *   the per-step distance (paper: "for SNN, the maximum L1 distance across time-steps"), mean over
+ *   images. Clean and adversarial SAM runs share one encoder seed, so they see the same uniform
+ *   draws and differ only through the perturbation.
+ * - Claims (surrogate SNN, as in the paper): its accuracy drops less than the ANN's (mean drop
+ *   over ε > 0, and at every ε > 0); SAM changes less than Grad-CAM (at every layer).
+ *
+ * Outputs: main chart = accuracy vs ε, one line per model; a bar chart of the L1 distances; a PNG
+ * grid of a few images (clean and adversarial input, Grad-CAM, SAM per SNN at conv4, SAM at its
+ * step of largest change, stamped 1-based); rows = (model, epsilon, accuracy, images).
+ */
+import { labelsTensor, subset, toTensor } from '../data/dataset';
+import { accuracyUnderAttack, fgsm, type AttackModel } from '../attack/fgsm';
+import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
+import { SpikeActivationMap } from '../explain/sam';
+import { normalisedL1, normalisedL1OverSteps } from '../metrics/distance';
+import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
+import { barChart, lineChart, type Row } from '../plot/spec';
+import { annLogits, snnLogits } from '../train/evaluate';
+import * as tf from '@tensorflow/tfjs-core';
+import { chunks, type FigureContext, type SpikingModel } from './context';
+import { mean } from './output';
+import { layerNumber, readableBars, stamp } from './localization';
+import { inputImage } from './context';
+import { std, type FigureResult } from './output';
+import { scaleFreeNormalise } from '../explain/heatmap';
+
+/** Figure name: reports/figures/05-fgsm.*, reports/metrics/05-fgsm.json, reports/plots/05-fgsm.csv. */
+export const FGSM_FIGURE = '05-fgsm';
+
+/** Images per batch for the ANN and the surrogate SNN. */
+const CHUNK = 16;
+/**
+ * The converted SNN's attack budget in image·steps. In batches of 2 at T = 300 one image costs
+ * ≈ 10 s on a 2-core CPU (two BPTTs through all T steps: the accuracy curve's gradient and the
+ * heat-map attack; eight simulations: one per ε and two SAM runs), so the default attacks
+ * ⌊1200 / T⌋ images, at most 16: 12 at T = 100, 4 at T = 300.
+ */
+const CONVERSION_STEP_BUDGET = 1200;
+/** Image·steps per BPTT batch of the converted SNN (its graph holds ≈ 4 MB per image per step at width 0.125). */
+const CONVERSION_BATCH_STEPS = 600;
+
+/** Options of `figureFgsm` (the defaults are what the pipeline runs). */
+export interface FgsmOptions {
+  /** Images the converted SNN is attacked on (the first of ctx.indices; default ⌊1200 / T⌋, at most 16; 0 skips it). */
+  conversionImages?: number;
+  /** Batch size of the converted SNN's BPTT (default ⌊600 / T⌋ within 1..4; memory grows with batch × T). */
+  conversionBatch?: number;
+  /** Images in the PNG grid (default 3). */
+  gridImages?: number;
+}
+
+type ModelName = 'ann' | SpikingModel['method'];
+
+interface ModelRun {
+  name: ModelName;
+  images: number[];
+  batch: number;
+  snn?: SpikingModel;
+  /** Correct predictions per ε. */
+  correct: number[];
+  /** Per layer: L1 per image, and (SNN) the 0-based step of the largest change. */
+  l1: Map<ConvLayer, number[]>;
+  l1Step: Map<ConvLayer, number[]>;
+  /** Grid tiles of the first images at the grid layer: [clean, adversarial] and predictions. */
+  tiles: { clean: RgbImage; adv: RgbImage; advInput: RgbImage; pred: [number, number] }[];
+}
+
+/** Fig. 6a/b: accuracy under FGSM vs ε, and how much Grad-CAM and SAM change under the attack. */
+export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}): Promise<FigureResult> {
+  const { epsilons, heatmap_epsilon: hEps } = ctx.params.attack;
+  const { gamma, variant } = ctx.params.explain;
+  const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
+  const gridLayer: ConvLayer = layers.includes('conv4') ? 'conv4' : layers[0];
+  const gridCount = options.gridImages ?? 3;
+  if (ctx.indices.length === 0) throw new Error(`${FGSM_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
+  const convT = ctx.snns.find((m) => m.method === 'conversion')?.timesteps ?? 1;
+  const convImages = Math.min(options.conversionImages ?? Math.min(16, Math.floor(CONVERSION_STEP_BUDGET / convT)), ctx.indices.length);
+  const convBatch = options.conversionBatch ?? Math.min(4, Math.max(1, Math.floor(CONVERSION_BATCH_STEPS / convT)));
+  if (!Number.isInteger(convBatch) || convBatch < 1) throw new Error(`${FGSM_FIGURE}: conversionBatch must be a positive integer, got ${convBatch}`);
+
+  const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], l1: new Map(), l1Step: new Map(), tiles: [] }];
+  for (const m of ctx.snns) {
+    if (m.method === 'conversion' && convImages === 0) continue;
+    const images = m.method === 'conversion' ? ctx.indices.slice(0, convImages) : ctx.indices;
+    runs.push({ name: m.method, images, batch: m.method === 'conversion' ? convBatch : CHUNK, snn: m, correct: [], l1: new Map(), l1Step: new Map(), tiles: [] });
+  }
+
+  for (const run of runs) {
+    run.correct = epsilons.map(() => 0);
+    const parts = chunks(run.images, run.batch);
+    for (const [k, idx] of parts.entries()) {
+      const started = Date.now();
+      // Accuracy under attack at every ε (its own encoder streams per batch).
+      const attack = attackModel(ctx, run, `accuracy/${k}`);
+      const acc = await accuracyUnderAttack(attack, subset(ctx.val, idx), epsilons, run.batch);
+      acc.forEach((a, e) => { run.correct[e] += a.correct; });
+      // Heat maps at the heat-map ε, the adversarial image crafted against this model.
+      const x = toTensor(ctx.val, idx);
+      const y = labelsTensor(ctx.val, idx);
+      const labels = idx.map((i) => ctx.val.labels[i]);
+      const adv = fgsm(attackModel(ctx, run, `heatmap/${k}`), x, y, hEps);
+      try {
+        // Grid tiles from the first images, over as many chunks as it takes (the converted net's batches are small).
+        const grid = Math.max(0, gridCount - run.tiles.length);
+        if (run.name === 'ann') annMaps(ctx, run, idx, x, adv, labels, layers, gridLayer, grid);
+        else snnMaps(ctx, run, run.snn as SpikingModel, idx, x, adv, layers, gridLayer, grid, gamma, variant, k);
+      } finally {
+        tf.dispose([x, y, adv]);
+      }
+      console.error(`${FGSM_FIGURE}: ${run.name} chunk ${k + 1}/${parts.length} (${idx.length} images${run.snn ? `, T = ${run.snn.timesteps}` : ''}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  }
+
+  // ---- rows and metrics
+  const rows: Row[] = runs.flatMap((r) => epsilons.map((epsilon, e) => ({ model: r.name, epsilon, accuracy: r.correct[e] / r.images.length, images: r.images.length })));
+  const accuracy: Record<string, Record<string, number>> = {};
+  const drop: Record<string, number> = {};
+  const attacked = epsilons.map((e, i) => [e, i] as const).filter(([e]) => e > 0);
+  const clean = epsilons.indexOf(0);
+  for (const r of runs) {
+    const acc = r.correct.map((c) => c / r.images.length);
+    accuracy[r.name] = Object.fromEntries(epsilons.map((e, i) => [String(e), acc[i]]));
+    // Without ε = 0 in the list there is no clean accuracy to drop from; the drop is then 0.
+    drop[r.name] = clean >= 0 && attacked.length ? mean(attacked.map(([, i]) => acc[clean] - acc[i])) : 0;
+  }
+  const l1: Record<string, Record<string, number>> = {};
+  const l1Std: Record<string, Record<string, number>> = {};
+  const l1Step: Record<string, Record<string, number>> = {};
+  const l1Rows: Row[] = [];
+  for (const r of runs) {
+    const name = r.name === 'ann' ? 'ann_gradcam' : `sam_${r.name}`;
+    const label = r.name === 'ann' ? 'ANN Grad-CAM' : `SAM (${r.name})`;
+    for (const layer of layers) {
+      const v = r.l1.get(layer) ?? [];
+      (l1[name] ??= {})[layer] = mean(v);
+      (l1Std[name] ??= {})[layer] = std(v);
+      if (r.snn) (l1Step[name] ??= {})[layer] = mean(r.l1Step.get(layer) ?? []) + 1;
+      l1Rows.push({ explanation: label, layer: layerNumber(layer), l1: mean(v), images: v.length });
+    }
+  }
+  const accAt = (name: ModelName, i: number) => (runs.find((r) => r.name === name)?.correct[i] ?? 0) / (runs.find((r) => r.name === name)?.images.length ?? 1);
+  const hasSurrogate = runs.some((r) => r.name === 'surrogate');
+  const claims: Record<string, boolean> = {
+    snn_accuracy_drops_less: hasSurrogate && drop.surrogate < drop.ann,
+    snn_accuracy_drops_less_every_epsilon: hasSurrogate && clean >= 0 && attacked.length > 0
+      && attacked.every(([, i]) => accAt('surrogate', clean) - accAt('surrogate', i) < accAt('ann', clean) - accAt('ann', i)),
+    sam_changes_less: hasSurrogate && layers.every((l) => l1.sam_surrogate[l] < l1.ann_gradcam[l]),
+  };
+  const metrics: Record<string, unknown> = {
+    images: ctx.indices.length,
+    conversion_images: runs.find((r) => r.name === 'conversion')?.images.length ?? 0,
+    heatmap_epsilon: hEps,
+    accuracy,
+    accuracy_drop_mean: drop,
+    l1,
+    l1_std: l1Std,
+    l1_step: l1Step,
+    claims,
+  };
+
+  // ---- charts and the grid
+  const chart = lineChart(rows, {
+    x: 'epsilon', y: 'accuracy', color: 'model',
+    title: `Accuracy under FGSM (${runs.map((r) => `${r.name}: ${r.images.length} images`).join(', ')})`,
+    xTitle: 'ε (/255)', yTitle: 'top-1 accuracy',
+  });
+  const l1Chart = readableBars(barChart(l1Rows, {
+    x: 'layer', y: 'l1', color: 'explanation',
+    title: `Change of the heat map under FGSM, ε = ${hEps}/255 (normalised L1; SAM: max over t)`, yTitle: 'normalised L1 (clean vs adversarial)',
+  }));
+  const png = gridPng(ctx, runs, gridLayer, hEps);
+  return { chart, charts: [chart, l1Chart], metrics, rows, pngs: { grid: png } };
+}
+
+/** The attack on `run`'s model; an SNN's encoder streams are forked per purpose (`label`). */
+function attackModel(ctx: FigureContext, run: ModelRun, label: string): AttackModel {
+  if (!run.snn) return { kind: 'ann', ann: ctx.ann, variant: ctx.variant };
+  return { kind: 'snn', net: run.snn.net, variant: ctx.variant, timesteps: run.snn.timesteps, rng: ctx.rng.fork(`${run.name}/${label}`) };
+}
+
+function push(map: Map<ConvLayer, number[]>, layer: ConvLayer, v: number): void {
+  if (!map.has(layer)) map.set(layer, []);
+  (map.get(layer) as number[]).push(v);
+}
+
+function argmaxRows(logits: tf.Tensor2D): number[] {
+  return Array.from(tf.tidy(() => tf.argMax(logits, 1).dataSync()));
+}
+
+/** ANN Grad-CAM (ground-truth class) on clean and adversarial images, L1 per layer. */
+function annMaps(ctx: FigureContext, run: ModelRun, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number): void {
+  const predClean = tf.tidy(() => argmaxRows(annLogits(ctx.ann, x, ctx.variant)));
+  const predAdv = tf.tidy(() => argmaxRows(annLogits(ctx.ann, adv, ctx.variant)));
+  const advPixels = adv.dataSync() as Float32Array;
+  const [, h, w] = x.shape;
+  for (const layer of layers) {
+    const c = gradCam(ctx.ann, x, { layer, targets: labels, variant: ctx.variant });
+    const a = gradCam(ctx.ann, adv, { layer, targets: labels, variant: ctx.variant });
+    labels.forEach((_, b) => {
+      const mc = scaleFreeNormalise(c.map(0, b)), ma = scaleFreeNormalise(a.map(0, b));
+      push(run.l1, layer, normalisedL1(mc, ma));
+      if (layer === gridLayer && b < grid) {
+        const advInput = rgbImage(advPixels.subarray(b * h * w * 3, (b + 1) * h * w * 3), h, w, 3);
+        run.tiles.push({ clean: overlay(inputImage(ctx.val, idx[b]), mc), adv: overlay(advInput, ma), advInput, pred: [predClean[b], predAdv[b]] });
+      }
+    });
+  }
+}
+
+/** SAM of clean and adversarial images on one encoder seed; L1 = max over steps, per layer. */
+function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, layers: ConvLayer[], gridLayer: ConvLayer, grid: number, gamma: number, variant: 'paper' | 'reference', k: number): void {
+  const samClean = new SpikeActivationMap({ layers, gamma, variant });
+  const samAdv = new SpikeActivationMap({ layers, gamma, variant });
+  try {
+    // The same fork for both runs: identical uniform draws, so only the perturbation differs.
+    const lc = snnLogits(m.net, x, ctx.variant, m.timesteps, ctx.rng.fork(`${m.method}/sam/${k}`), [samClean]);
+    const la = snnLogits(m.net, adv, ctx.variant, m.timesteps, ctx.rng.fork(`${m.method}/sam/${k}`), [samAdv]);
+    const predClean = argmaxRows(lc), predAdv = argmaxRows(la);
+    tf.dispose([lc, la]);
+    const advPixels = adv.dataSync() as Float32Array;
+    const [batch, h, w] = x.shape;
+    for (const layer of layers) {
+      for (let b = 0; b < batch; b++) {
+        const mc = samClean.series(layer, 'raw', b).map(scaleFreeNormalise);
+        const ma = samAdv.series(layer, 'raw', b).map(scaleFreeNormalise);
+        const d = normalisedL1OverSteps(mc, ma);
+        push(run.l1, layer, d.value);
+        push(run.l1Step, layer, d.step);
+        if (layer === gridLayer && b < grid) {
+          const advInput = rgbImage(advPixels.subarray(b * h * w * 3, (b + 1) * h * w * 3), h, w, 3);
+          run.tiles.push({
+            clean: stamp(overlay(inputImage(ctx.val, idx[b]), mc[d.step]), `t=${d.step + 1}`),
+            adv: stamp(overlay(advInput, ma[d.step]), `t=${d.step + 1}`),
+            advInput, pred: [predClean[b], predAdv[b]],
+          });
+        }
+      }
+    }
+  } finally {
+    samClean.dispose();
+    samAdv.dispose();
+  }
+}
+
+/** Rows = images; columns = clean and adversarial input, then clean/adversarial maps of each model. */
+function gridPng(ctx: FigureContext, runs: ModelRun[], layer: ConvLayer, hEps: number): Uint8Array {
+  const shown = Math.min(...runs.map((r) => r.tiles.length));
+  const ann = runs[0];
+  const short = (n: ModelName) => (n === 'ann' ? 'GradCAM' : n === 'surrogate' ? 'SAM S' : 'SAM C');
+  const tiles = Array.from({ length: shown }, (_, j) => [
+    inputImage(ctx.val, ann.images[j]), ann.tiles[j].advInput,
+    ...runs.flatMap((r) => [r.tiles[j].clean, r.tiles[j].adv]),
+  ]);
+  const rowLabels = Array.from({ length: shown }, (_, j) => {
+    const label = ctx.val.labels[ann.images[j]];
+    return `y=${label} ${runs.map((r) => `${r.name === 'ann' ? 'A' : r.name === 'surrogate' ? 'S' : 'C'}:${r.tiles[j].pred[0]},${r.tiles[j].pred[1]}`).join(' ')}`;
+  });
+  return tileGridPng({
+    tiles,
+    rowLabels,
+    columnLabels: ['clean', `adv`, ...runs.flatMap((r) => [short(r.name), `${short(r.name)} adv`])],
+    title: `FGSM ε=${hEps}/255 against each model, ${layer}. SAM at its t of largest change. A/S/C: predicted class clean,adv`,
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Figure 02 (paper Fig. 5a): SAM localization error against the TSCS decay γ, at conv4, conv6 and
+ * conv8 (explain.layers), for both training methods.
+ *
+ * Reference G: the ANN's Grad-CAM at the same layer for the ground-truth class. SAM: one
+ * simulation per model per chunk of ≤ 16 images with one SAM observer per γ attached (the
+ * spikes are shared; each observer only keeps its own running state). Every map is normalised
+ * to [0, 1] (`scaleFreeNormalise`, see figure 01: Grad-CAM's raw values are far below the
+ * authors' absolute ε). Error of an image = `localizationError(G, M_1..M_T)`: binary cross-entropy
+ * per step at the layer's own resolution, minimum over steps; averaged over the images.
+ *
+ * Paper claim: γ = 0 (no decay: every earlier spike counts fully) gives the highest error for
+ * every layer and method, and large γ (≈ 1) is worse again than a middle value.
+ */
+import { toTensor } from '../data/dataset';
+import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
+import type { HeatMap } from '../explain/heatmap';
+import { SpikeActivationMap } from '../explain/sam';
+import { localizationError } from '../metrics/localization';
+import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
+import { snnLogits } from '../train/evaluate';
+import { chunks, type FigureContext, type SpikingModel } from './context';
+import { mean } from './output';
+import { std, type FigureResult } from './output';
+import { scaleFreeNormalise } from '../explain/heatmap';
+
+/** Figure name: reports/figures/02-gamma-ablation.*, reports/metrics/…json, reports/plots/…csv. */
+export const GAMMA_FIGURE = '02-gamma-ablation';
+
+const CHUNK = 16;
+
+/** Per-layer summary of one method. */
+export interface GammaLayerMetrics {
+  /** Mean localization error per γ, keyed `gamma_<γ>`. */
+  errors: Record<string, number>;
+  best_gamma: number;
+  best_error: number;
+  /** Error at γ = 0 is strictly the largest of all γ (only when 0 is among the γ values). */
+  gamma0_worst?: boolean;
+  /** The best γ is neither the smallest nor the largest γ tried (the paper's U shape). */
+  best_interior: boolean;
+}
+
+/** Fig. 5a: localization error vs γ per layer and training method. */
+export async function figureGammaAblation(ctx: FigureContext): Promise<FigureResult> {
+  const { variant } = ctx.params.explain;
+  const gammas = [...new Set(ctx.params.explain.gammas)];
+  const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
+  if (ctx.indices.length === 0) throw new Error(`${GAMMA_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
+  // errors[method][layer][γ index] = per-image errors
+  const errors = new Map<SpikingModel['method'], Map<ConvLayer, number[][]>>(
+    ctx.snns.map((m) => [m.method, new Map(layers.map((l) => [l, gammas.map(() => [] as number[])]))]),
+  );
+
+  const parts = chunks(ctx.indices, CHUNK);
+  parts.forEach((idx, k) => {
+    const started = Date.now();
+    const x = toTensor(ctx.val, idx);
+    try {
+      const targets = idx.map((i) => ctx.val.labels[i]);
+      // G per layer and image, normalised at the layer's resolution.
+      const reference = new Map<ConvLayer, HeatMap[]>(layers.map((layer) => {
+        const cam = gradCam(ctx.ann, x, { layer, targets, variant: ctx.variant });
+        return [layer, idx.map((_, b) => scaleFreeNormalise(cam.map(0, b)))];
+      }));
+      for (const { method, net, timesteps } of ctx.snns) {
+        const sams = gammas.map((gamma) => new SpikeActivationMap({ layers, gamma, variant }));
+        try {
+          snnLogits(net, x, ctx.variant, timesteps, ctx.rng.fork(`${method}/${k}`), sams).dispose();
+          const byLayer = errors.get(method) as Map<ConvLayer, number[][]>;
+          for (const layer of layers) {
+            const perGamma = byLayer.get(layer) as number[][];
+            const G = reference.get(layer) as HeatMap[];
+            sams.forEach((sam, gi) => idx.forEach((_, b) => {
+              perGamma[gi].push(localizationError(G[b], sam.series(layer, 'raw', b).map(scaleFreeNormalise)).error);
+            }));
+          }
+        } finally {
+          sams.forEach((s) => s.dispose());
+        }
+      }
+    } finally {
+      x.dispose();
+    }
+    console.error(`${GAMMA_FIGURE}: chunk ${k + 1}/${parts.length} (${idx.length} images, ${gammas.length} γ × ${layers.length} layers × ${ctx.snns.length} models) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  const rows: Row[] = [];
+  const metrics: Record<string, unknown> = { images: ctx.indices.length, sam_variant: variant, normalisation: 'scale-free', layers, gammas };
+  const worst: boolean[] = [];
+  for (const [method, byLayer] of errors) {
+    const perMethod: Record<string, GammaLayerMetrics> = {};
+    for (const [layer, perGamma] of byLayer) {
+      const means = perGamma.map(mean);
+      perGamma.forEach((v, gi) => rows.push({ method, layer, gamma: gammas[gi], error: means[gi], std: std(v), images: v.length }));
+      const best = means.indexOf(Math.min(...means));
+      const summary: GammaLayerMetrics = {
+        errors: Object.fromEntries(gammas.map((g, gi) => [`gamma_${g}`, means[gi]])),
+        best_gamma: gammas[best],
+        best_error: means[best],
+        best_interior: gammas[best] > Math.min(...gammas) && gammas[best] < Math.max(...gammas),
+      };
+      const zero = gammas.indexOf(0);
+      if (zero >= 0 && gammas.length > 1) {
+        // Strictly above every other γ (ties, e.g. a silent layer, do not count), beyond float noise.
+        summary.gamma0_worst = means.every((e, gi) => gi === zero || means[zero] > e + 1e-6 * Math.abs(e));
+        worst.push(summary.gamma0_worst);
+      }
+      perMethod[layer] = summary;
+    }
+    metrics[method] = perMethod;
+  }
+  if (worst.length) metrics.gamma0_worst_fraction = mean(worst.map((w) => (w ? 1 : 0)));
+
+  // Paper layout (Fig. 5a): one panel per layer (rows) and method (columns), each with its own y
+  // range: γ moves the error far less than layer and method do, so shared axes flatten the curves.
+  const chart = gammaChart(rows, layers);
+  const overview = overviewChart(rows, layers);
+  return { chart, charts: [chart, overview], metrics, rows };
+}
+
+const METHOD_ORDER = ['surrogate', 'conversion'];
+
+/** Error vs γ in a grid: rows = layers, columns = methods, each panel its own y range (not from zero). */
+function gammaChart(rows: Row[], layers: readonly ConvLayer[]): VegaLiteSpec {
+  const spec = lineChart(rows, {
+    x: 'gamma', y: 'error', color: 'method', xTitle: 'γ', yTitle: 'localization error', width: 200, height: 120,
+    title: 'SAM localization error vs γ (BCE against ANN Grad-CAM, min over steps)',
+  });
+  const { $schema, title, data, ...unit } = spec;
+  const encoding = unit.encoding as Record<string, Record<string, unknown>>;
+  encoding.y.scale = { zero: false };
+  encoding.y.axis = { format: '.3~f', tickCount: 4 };
+  encoding.color.sort = METHOD_ORDER;
+  encoding.color.legend = null;
+  return {
+    $schema, title, data,
+    facet: { row: { field: 'layer', type: 'nominal', sort: [...layers] }, column: { field: 'method', type: 'nominal', sort: METHOD_ORDER } },
+    spec: unit,
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** All layers in one panel per method (colour = layer), y not from zero. */
+function overviewChart(rows: Row[], layers: readonly ConvLayer[]): VegaLiteSpec {
+  const spec = lineChart(rows, {
+    x: 'gamma', y: 'error', color: 'layer', column: 'method', xTitle: 'γ', yTitle: 'localization error',
+    title: 'SAM localization error vs γ, all layers per method',
+  });
+  (spec.facet as { column: Record<string, unknown> }).column.sort = METHOD_ORDER;
+  const encoding = (spec.spec as { encoding: Record<string, Record<string, unknown>> }).encoding;
+  encoding.y.scale = { zero: false };
+  encoding.color.sort = [...layers];
+  return { ...spec, resolve: { scale: { y: 'independent' } } };
+}

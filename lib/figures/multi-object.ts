@@ -1,0 +1,327 @@
+/**
+ * Figure 06 (paper Fig. 6c): two objects in one input. Does the SNN's attention settle on one of
+ * them over time, and do its class probabilities follow the attended object?
+ *
+ * Pairs of validation images of different classes (from ctx.indices, shuffled with the figure's
+ * seed, images with a degenerate box left out) are composed side by side (`composePair`,
+ * H × 2W: 64 × 128 by default; both boxes shifted into the composite). Each SNN runs once per
+ * pair (in chunks of ≤ 16 pairs) with a SAM observer on conv4 and conv6 and an observer that
+ * records the class probabilities softmax(output / (t+1)) at every step.
+ *
+ * Per step: SAM normalised scale-free (`scaleFreeNormalise`), upsampled bilinearly to the composite, and
+ * the share of its energy inside the left box and inside the right box (`energyInBox`; the boxes
+ * do not overlap, so share_left + share_right ≤ 1). Attention between the two objects is the
+ * relative share `s = share_left / (share_left + share_right)`: the net attends the left object
+ * when s > 0.5, and it has settled on one object when `max(s, 1 - s) ≥ 0.6` at the last step.
+ * Focus `|2s - 1|` (0 = both objects alike, 1 = all of the in-box energy in one box); undefined
+ * where neither box holds energy (a silent step), and such (pair, step)s are left out of means.
+ *
+ * Metrics per method (and layer for attention): fraction of pairs focused at the last step;
+ * agreement between the attended object and the object with the higher final probability (over
+ * pairs with energy in a box, and over focused pairs); mean focus at the last step and over the
+ * first half of the run (claim: focus grows); mean final probabilities (left, right, the higher,
+ * the lower) and how often the final prediction is one of the two objects.
+ *
+ * Outputs: rows = (pair, method, layer, step, prob_left, prob_right, share_left, share_right),
+ * steps 1-based; charts = class probabilities and attention shares over time for the first pair
+ * (main chart: both side by side), mean focus over time, and a heat-map slider of the first
+ * pair's SAM at conv4 (surrogate and conversion panels, ≤ 30 frames); a PNG of the first pair at
+ * evenly spaced steps with both boxes outlined (left red, right white).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { composePair, compositesToTensor, type Composite } from '../data/compose';
+import type { ConvLayer } from '../explain/gradcam';
+import { upsample, type HeatMap } from '../explain/heatmap';
+import { SpikeActivationMap } from '../explain/sam';
+import { energyInBox } from '../metrics/box';
+import { outlineBox, overlay, rgbImage, tileGridPng, type Rgb, type RgbImage } from '../plot/heatmap';
+import { hconcat, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
+import type { LayerName, SimulationObserver } from '../snn/observer';
+import { snnLogits } from '../train/evaluate';
+import { chunks, type FigureContext, type SpikingModel } from './context';
+import { mean } from './output';
+import { caption, cells, framesSlider, layerNumber, sampleSteps } from './localization';
+import type { FigureResult } from './output';
+import { scaleFreeNormalise } from '../explain/heatmap';
+
+/** Figure name: reports/figures/06-multi-object.*, reports/metrics/06-multi-object.json, reports/plots/06-multi-object.csv. */
+export const MULTI_OBJECT_FIGURE = '06-multi-object';
+
+/** SAM layers of the figure. */
+const LAYERS: readonly ConvLayer[] = ['conv4', 'conv6'];
+/** Pairs per simulation (memory stays flat). */
+const CHUNK = 16;
+/** Relative share at the last step from which the net counts as settled on one object. */
+export const FOCUS_SHARE = 0.6;
+const SLIDER_FRAMES = 30;
+const LEFT_BOX: Rgb = [255, 0, 0];
+const RIGHT_BOX: Rgb = [255, 255, 255];
+
+/** Options of `figureMultiObject` (the defaults are what the pipeline runs). */
+export interface MultiObjectOptions {
+  /** Number of pairs (default: as many as ctx.indices allow, ⌊n/2⌋). */
+  pairs?: number;
+}
+
+type Method = SpikingModel['method'];
+
+/** Records softmax(output / (t+1)) at every step: [B · classes] per step. */
+class ClassProbabilities implements SimulationObserver {
+  readonly layers: readonly LayerName[] = [];
+  readonly steps: Float32Array[] = [];
+  classes = 0;
+
+  onStep(): void {}
+
+  onOutput(_t: number, logits: tf.Tensor2D): void {
+    this.classes = logits.shape[1];
+    // Runs inside the simulation's per-step tidy: the softmax is freed with the step.
+    this.steps.push(tf.softmax(logits).dataSync() as Float32Array);
+  }
+
+  /** Probability of `cls` for image `b` at step `t`. */
+  at(t: number, b: number, cls: number): number {
+    return this.steps[t][b * this.classes + cls];
+  }
+
+  /** The most probable class of image `b` at step `t`. */
+  argmax(t: number, b: number): number {
+    const p = this.steps[t].subarray(b * this.classes, (b + 1) * this.classes);
+    let best = 0;
+    for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+    return best;
+  }
+}
+
+/** Per pair, per step series of one method (and layer for the shares). */
+interface PairTrace {
+  probLeft: number[];
+  probRight: number[];
+  /** Final prediction is one of the two objects. */
+  predictedOne: boolean;
+  share: Map<ConvLayer, { left: number[]; right: number[] }>;
+}
+
+/** Fig. 6c: attention and class probabilities over time for two objects in one input. */
+export async function figureMultiObject(ctx: FigureContext, options: MultiObjectOptions = {}): Promise<FigureResult> {
+  const { gamma, variant } = ctx.params.explain;
+  const pairs = choosePairs(ctx, options.pairs);
+  if (pairs.length === 0) throw new Error(`${MULTI_OBJECT_FIGURE}: no pair of images of different classes among the ${ctx.indices.length} evaluated images (raise explain.images)`);
+  const composites = pairs.map(([a, b]) => composePair(ctx.val, a, b, 'side-by-side'));
+  const { height: H, width: W } = composites[0];
+  const maxT = Math.max(...ctx.snns.map((m) => m.timesteps));
+  const frames = Math.min(SLIDER_FRAMES, maxT);
+  const columns = Math.min(ctx.params.explain.sample_steps, maxT);
+
+  const traces = new Map<Method, PairTrace[]>(ctx.snns.map((m) => [m.method, []]));
+  const sliderRows: Row[] = [];
+  const showcase: { method: Method; layer: ConvLayer; T: number; steps: number[]; maps: HeatMap[]; probs: [number, number][] }[] = [];
+
+  const parts = chunks(composites.map((_, p) => p), CHUNK);
+  for (const [k, pidx] of parts.entries()) {
+    const started = Date.now();
+    const list = pidx.map((p) => composites[p]);
+    const x = compositesToTensor(list);
+    try {
+      for (const { method, net, timesteps: T } of ctx.snns) {
+        const sam = new SpikeActivationMap({ layers: LAYERS, gamma, variant });
+        const probs = new ClassProbabilities();
+        try {
+          snnLogits(net, x, ctx.variant, T, ctx.rng.fork(`${method}/${k}`), [sam, probs]).dispose();
+          list.forEach((c, b) => {
+            const trace: PairTrace = {
+              probLeft: probs.steps.map((_, t) => probs.at(t, b, c.labels[0])),
+              probRight: probs.steps.map((_, t) => probs.at(t, b, c.labels[1])),
+              predictedOne: c.labels.includes(probs.argmax(T - 1, b)),
+              share: new Map(),
+            };
+            for (const layer of LAYERS) {
+              const maps = sam.series(layer, 'raw', b).map(scaleFreeNormalise);
+              const left: number[] = [], right: number[] = [];
+              for (const m of maps) {
+                const up = upsample(m, H, W);
+                left.push(energyInBox(up, c.boxes[0]));
+                right.push(energyInBox(up, c.boxes[1]));
+              }
+              trace.share.set(layer, { left, right });
+              if (k === 0 && b === 0) {
+                const steps = sampleSteps(T, columns);
+                showcase.push({ method, layer, T, steps, maps: steps.map((t) => maps[t]), probs: steps.map((t) => [trace.probLeft[t], trace.probRight[t]]) });
+                if (layer === 'conv4') for (const t of new Set(sampleSteps(T, frames))) sliderRows.push(...cells(maps[t], { method, T, step: t + 1 }));
+              }
+            }
+            (traces.get(method) as PairTrace[]).push(trace);
+          });
+        } finally {
+          sam.dispose();
+        }
+      }
+    } finally {
+      x.dispose();
+    }
+    console.error(`${MULTI_OBJECT_FIGURE}: chunk ${k + 1}/${parts.length} (${list.length} pairs of ${H}×${W}; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  // ---- rows
+  const rows: Row[] = [];
+  for (const [method, list] of traces) {
+    list.forEach((tr, pair) => {
+      for (const layer of LAYERS) {
+        const s = tr.share.get(layer) as { left: number[]; right: number[] };
+        tr.probLeft.forEach((_, t) => rows.push({
+          pair, method, layer: layerNumber(layer), step: t + 1,
+          prob_left: tr.probLeft[t], prob_right: tr.probRight[t], share_left: s.left[t], share_right: s.right[t],
+        }));
+      }
+    });
+  }
+
+  // ---- metrics
+  const metrics: Record<string, unknown> = { pairs: pairs.length, height: H, width: W, focus_share: FOCUS_SHARE };
+  const claims: Record<string, boolean> = {};
+  const focusRows: Row[] = [];
+  for (const [method, list] of traces) {
+    const last = list[0].probLeft.length - 1;
+    const m: Record<string, unknown> = {
+      timesteps: last + 1,
+      prob_left_final: mean(list.map((tr) => tr.probLeft[last])),
+      prob_right_final: mean(list.map((tr) => tr.probRight[last])),
+      prob_higher_final: mean(list.map((tr) => Math.max(tr.probLeft[last], tr.probRight[last]))),
+      prob_lower_final: mean(list.map((tr) => Math.min(tr.probLeft[last], tr.probRight[last]))),
+      predicted_one_of_two: mean(list.map((tr) => (tr.predictedOne ? 1 : 0))),
+    };
+    for (const layer of LAYERS) {
+      const rel = (tr: PairTrace, t: number) => {
+        const s = tr.share.get(layer) as { left: number[]; right: number[] };
+        const inside = s.left[t] + s.right[t];
+        return inside > 0 ? s.left[t] / inside : null;
+      };
+      // Focus is undefined (null) where neither box holds energy (e.g. silent early steps): those
+      // steps say nothing about competition and are left out of the means, not counted as "even".
+      const focus = (tr: PairTrace, t: number) => {
+        const r = rel(tr, t);
+        return r === null ? null : Math.abs(2 * r - 1);
+      };
+      const attendedLeft = list.map((tr) => rel(tr, last)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
+      const higherLeft = list.map((tr) => tr.probLeft[last] > tr.probRight[last]);
+      const focused = list.map((tr) => {
+        const r = rel(tr, last);
+        return r !== null && Math.max(r, 1 - r) >= FOCUS_SHARE;
+      });
+      const decided = attendedLeft.map((a, p) => (a === null ? null : a === higherLeft[p]));
+      const agree = decided.filter((d): d is boolean => d !== null);
+      const agreeFocused = decided.filter((d, p): d is boolean => d !== null && focused[p]);
+      const firstHalf = Array.from({ length: Math.max(1, Math.floor((last + 1) / 2)) }, (_, t) => t);
+      const focusLast = defined(list.map((tr) => focus(tr, last)));
+      const focusEarly = defined(firstHalf.flatMap((t) => list.map((tr) => focus(tr, t))));
+      const entry: Record<string, number> = {
+        focused_fraction: mean(focused.map((f) => (f ? 1 : 0))),
+        agreement: agree.length ? mean(agree.map((a) => (a ? 1 : 0))) : 0,
+        agreement_pairs: agree.length,
+        focus_last: focusLast.mean,
+        focus_last_pairs: focusLast.n,
+        focus_first_half: focusEarly.mean,
+        focus_first_half_samples: focusEarly.n,
+        share_in_boxes_final: mean(list.map((tr) => {
+          const s = tr.share.get(layer) as { left: number[]; right: number[] };
+          return s.left[last] + s.right[last];
+        })),
+      };
+      if (agreeFocused.length) entry.agreement_focused = mean(agreeFocused.map((a) => (a ? 1 : 0)));
+      entry.agreement_focused_pairs = agreeFocused.length;
+      m[layer] = entry;
+      claims[`focus_grows_${method}_${layer}`] = focusLast.n > 0 && focusEarly.n > 0 && focusLast.mean > focusEarly.mean;
+      for (let t = 0; t <= last; t++) {
+        const f = defined(list.map((tr) => focus(tr, t)));
+        if (f.n > 0) focusRows.push({ method, layer, step: t + 1, focus: f.mean, pairs: f.n });
+      }
+    }
+    metrics[method] = m;
+  }
+  metrics.claims = claims;
+
+  // ---- charts
+  const [la, lb] = composites[0].labels;
+  const name = (c: number) => ctx.classNames[c] ?? String(c);
+  const objects = { left: `left: ${name(la)}`, right: `right: ${name(lb)}` };
+  const pair0 = rows.filter((r) => r.pair === 0);
+  const probRows = pair0.filter((r) => r.layer === layerNumber(LAYERS[0])).flatMap((r) => [
+    { method: r.method, step: r.step, object: objects.left, probability: r.prob_left },
+    { method: r.method, step: r.step, object: objects.right, probability: r.prob_right },
+  ]);
+  const shareRows = pair0.filter((r) => r.layer === layerNumber('conv4')).flatMap((r) => [
+    { method: r.method, step: r.step, object: objects.left, share: r.share_left },
+    { method: r.method, step: r.step, object: objects.right, share: r.share_right },
+  ]);
+  const probChart = independentX(lineChart(probRows, { x: 'step', y: 'probability', color: 'object', column: 'method', title: 'Class probabilities over time, first pair', yTitle: 'softmax(output / t)', width: 200, height: 150, points: false }));
+  const shareChart = independentX(lineChart(shareRows, { x: 'step', y: 'share', color: 'object', column: 'method', title: 'Share of SAM energy (conv4) in each box, first pair', yTitle: 'energy share', width: 200, height: 150, points: false }));
+  const chart = hconcat([probChart, shareChart], `Two objects side by side (${H}×${W}): ${objects.left} | ${objects.right}`);
+  const focusChart = independentX(lineChart(focusRows, {
+    x: 'step', y: 'focus', color: 'layer', column: 'method',
+    title: `Attention focus |2s - 1| over time, mean over the ${pairs.length} pairs with energy in a box (s = left share of it)`, yTitle: 'focus (0 = even, 1 = one object)', points: false,
+  }));
+  const slider = framesSlider(sliderRows, frames, `SAM at conv4 over time, first pair (${ctx.snns.map((s) => `${s.method} T=${s.timesteps}`).join(', ')}; ${frames} frames, frame k shows step ≈ k·T/${frames})`, 8);
+  const png = gridPng(ctx, composites[0], showcase, columns);
+  return { chart, charts: [chart, focusChart, slider], metrics, rows, pngs: { grid: png } };
+}
+
+/**
+ * Pairs of images of different classes: ctx.indices without degenerate boxes, shuffled with the
+ * figure's seed and grouped by class; each pair takes the next image of the two classes with the
+ * most images left (ties: the class met first in the shuffle), which pairs all but at most one
+ * image unless one class holds more than half. The image met first in the shuffle goes left.
+ */
+export function choosePairs(ctx: FigureContext, count?: number): [number, number][] {
+  const pool = ctx.rng.fork('pairs').shuffle(ctx.indices.filter((i) => !ctx.val.degenerate[i]));
+  const rank = new Map(pool.map((i, r) => [i, r]));
+  const groups = new Map<number, number[]>();
+  for (const i of pool) {
+    const label = ctx.val.labels[i];
+    if (!groups.has(label)) groups.set(label, []);
+    (groups.get(label) as number[]).push(i);
+  }
+  const want = count ?? Math.floor(pool.length / 2);
+  const out: [number, number][] = [];
+  while (out.length < want) {
+    const live = [...groups.values()].filter((g) => g.length > 0)
+      .sort((g, h) => h.length - g.length || (rank.get(g[0]) as number) - (rank.get(h[0]) as number));
+    if (live.length < 2) break;
+    const a = live[0].shift() as number, b = live[1].shift() as number;
+    out.push((rank.get(a) as number) < (rank.get(b) as number) ? [a, b] : [b, a]);
+  }
+  return out;
+}
+
+/** Mean of the defined values and how many there are (mean 0 when none). */
+function defined(values: readonly (number | null)[]): { mean: number; n: number } {
+  const v = values.filter((x): x is number => x !== null);
+  return { mean: v.length ? mean(v) : 0, n: v.length };
+}
+
+/** Steps on x need their own scale per method (T differs). */
+function independentX(spec: VegaLiteSpec): VegaLiteSpec {
+  const facet = spec.facet as { column: Record<string, unknown> } | undefined;
+  if (facet) facet.column = { ...facet.column, sort: ['surrogate', 'conversion'], title: null };
+  const unit = (facet ? spec.spec : spec) as { encoding: Record<string, Record<string, unknown>> };
+  unit.encoding.x = { ...unit.encoding.x, axis: { tickMinStep: 1, format: 'd' } };
+  return { ...spec, resolve: { scale: { x: 'independent' } } };
+}
+
+/** The first pair: rows = method × layer, columns = the composite, then SAM at evenly spaced steps; both boxes outlined. */
+function gridPng(ctx: FigureContext, c: Composite, showcase: { method: Method; layer: ConvLayer; T: number; steps: number[]; maps: HeatMap[]; probs: [number, number][] }[], columns: number): Uint8Array {
+  const base = rgbImage(c.image, c.height, c.width, 3);
+  const boxed = (img: RgbImage) => outlineBox(outlineBox(img, c.boxes[0], LEFT_BOX), c.boxes[1], RIGHT_BOX);
+  const fmt = (p: number) => p.toFixed(2).replace(/^0/, '');
+  const tiles = showcase.map((s, j) => [
+    j === 0 ? caption(boxed(base), `${c.height}x${c.width}`) : null,
+    ...s.steps.map((t, i) => caption(boxed(overlay(base, s.maps[i])), `t=${t + 1} L=${fmt(s.probs[i][0])} R=${fmt(s.probs[i][1])}`)),
+  ]);
+  const name = (cls: number) => (ctx.classNames[cls] ?? String(cls)).slice(0, 24);
+  return tileGridPng({
+    tiles,
+    rowLabels: showcase.map((s) => `${s.layer} ${s.method === 'surrogate' ? 'surr.' : 'conv.'} T=${s.T}`),
+    columnLabels: ['input', ...Array.from({ length: columns }, (_, j) => `${Math.round((100 * (j + 1)) / columns)}%`)],
+    title: `left (red): ${name(c.labels[0])}, right (white): ${name(c.labels[1])}. SAM at evenly spaced t, L/R = class probabilities`,
+    scale: 1,
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Figure 03 (spike activity over time, paper Fig. 5b) on a tiny in-memory context: the shape
+ * descriptors on hand-made curves, totals that are the sum of the layers and match an
+ * independent counter, counts that accumulate over chunks, curves that peak at 1, finite metrics,
+ * charts that render and the CSV columns.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { AnnVgg } from '../../lib/ann/vgg11';
+import { initBackend } from '../../lib/backend';
+import { toTensor } from '../../lib/data/dataset';
+import { ACTIVITY_FIGURE, ALL_LAYERS, activityShape, figureSpikeActivity } from '../../lib/figures/activity';
+import { chunks, type FigureContext } from '../../lib/figures/context';
+import { saveFigureOutputs } from '../../lib/figures/output';
+import type { FigureResult } from '../../lib/figures/output';
+import { SpikeCounter } from '../../lib/metrics/spike-count';
+import { vggArch } from '../../lib/model/vgg';
+import { loadParams, type Params } from '../../lib/params';
+import { toSvg } from '../../lib/plot/render';
+import { Rng } from '../../lib/random';
+import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
+import { snnLogits } from '../../lib/train/evaluate';
+import { toyDataset } from '../helpers/toy';
+
+/** A figure context without files: toy images, random surrogate-like and conversion-like SNNs, a random ANN. */
+async function tinyContext(images: number, explain: Partial<Params['explain']> = {}): Promise<FigureContext> {
+  const backend = await initBackend({ prefer: 'node', log: false });
+  const base = loadParams('params.yaml', 'smoke');
+  const params: Params = { ...base, explain: { ...base.explain, images, ...explain } };
+  const val = toyDataset(images, 5);
+  const arch = vggArch(0.0625, 4);
+  const lif = { order: 'integrate-then-fire', reset: 'subtract' } as const;
+  const surrogate = SpikingVgg.create({ arch, timesteps: 4, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 0.3), bntt: true, ...lif }, new Rng(1));
+  const conversion = SpikingVgg.create({ arch, timesteps: 6, leak: 1, thresholds: SPIKING_LAYERS.map(() => 0.5), bntt: false, ...lif }, new Rng(2));
+  const ann = AnnVgg.create(arch, new Rng(3), { batchNorm: false });
+  return {
+    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
+    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: conversion, timesteps: 6 }],
+    variant: 'rate', classNames: val.classNames, rng: new Rng(42).fork('figure/test'),
+    dispose() {
+      ann.dispose();
+      surrogate.dispose();
+      conversion.dispose();
+    },
+  };
+}
+
+/** Every number in a metrics tree is finite. */
+function expectFinite(value: unknown, where = 'metrics'): void {
+  if (typeof value === 'number') expect(Number.isFinite(value), `${where} = ${value}`).toBe(true);
+  else if (Array.isArray(value)) value.forEach((v, i) => expectFinite(v, `${where}[${i}]`));
+  else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => expectFinite(v, `${where}.${k}`));
+}
+
+describe('activityShape (hand-made curves)', () => {
+  it('a rise and a fall: interior peak, first and last step below 0.9 of it', () => {
+    const s = activityShape([1, 3, 5, 3, 1]);
+    expect(s.peak_step).toBe(3);
+    expect(s.peak_fraction).toBeCloseTo(3 / 5, 12);
+    expect(s.first_over_peak).toBeCloseTo(0.2, 12);
+    expect(s.last_over_peak).toBeCloseTo(0.2, 12);
+    expect(s.rise_and_fall).toBe(true);
+  });
+
+  it('no fall when the peak is at the end or the last step stays near the peak; no rise when it starts high', () => {
+    expect(activityShape([1, 2, 3]).rise_and_fall).toBe(false);
+    expect(activityShape([1, 5, 4.6]).rise_and_fall).toBe(false);
+    expect(activityShape([4.8, 5, 1]).rise_and_fall).toBe(false);
+  });
+
+  it('tail flatness: CV over the last half of the steps', () => {
+    const flat = activityShape([0, 1, 5, 5, 5, 5]);
+    expect(flat.tail_cv).toBe(0);
+    expect(flat.flat_tail).toBe(true);
+    // last half of [9, 9, 1, 3]: [1, 3], mean 2, std 1 → CV 0.5
+    const bumpy = activityShape([9, 9, 1, 3]);
+    expect(bumpy.tail_cv).toBeCloseTo(0.5, 12);
+    expect(bumpy.flat_tail).toBe(false);
+  });
+
+  it('a silent network gives finite descriptors and neither verdict', () => {
+    const s = activityShape([0, 0, 0]);
+    expect(s).toEqual({ peak_step: 1, peak_fraction: 1 / 3, first_over_peak: 0, last_over_peak: 0, rise_and_fall: false, tail_cv: 0, flat_tail: false });
+  });
+});
+
+describe('figureSpikeActivity on a tiny context', () => {
+  let ctx: FigureContext;
+  let result: FigureResult;
+  let tensorsBefore: number;
+  const images = 18; // two chunks (16 + 2): counts must accumulate over both
+
+  beforeAll(async () => {
+    ctx = await tinyContext(images);
+    tensorsBefore = tf.memory().numTensors;
+    result = await figureSpikeActivity(ctx);
+  });
+  afterAll(() => ctx?.dispose());
+
+  it('frees every tensor it made', () => {
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('rows: T steps × (all + 9 layers) per method, with the promised columns', () => {
+    const rows = result.rows ?? [];
+    expect(rows).toHaveLength((4 + 6) * (1 + SPIKING_LAYERS.length));
+    for (const r of rows) expect(Object.keys(r).sort()).toEqual(['layer', 'method', 'normalised', 'rate', 'spikes', 'step', 'step_fraction']);
+    const conv = rows.filter((r) => r.method === 'conversion' && r.layer === ALL_LAYERS);
+    expect(conv.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(conv[5].step_fraction).toBe(1);
+  });
+
+  it('the total of a step is the sum of its layers; every non-silent curve peaks at exactly 1', () => {
+    const rows = result.rows ?? [];
+    for (const method of ['surrogate', 'conversion']) {
+      const mine = rows.filter((r) => r.method === method);
+      const total = mine.filter((r) => r.layer === ALL_LAYERS);
+      total.forEach((r) => {
+        const sum = mine.filter((q) => q.layer !== ALL_LAYERS && q.step === r.step).reduce((a, q) => a + Number(q.spikes), 0);
+        expect(r.spikes).toBe(sum);
+      });
+      expect(Math.max(...total.map((r) => Number(r.normalised)))).toBe(1);
+      for (const layer of SPIKING_LAYERS) {
+        const curve = mine.filter((r) => r.layer === layer);
+        const peak = Math.max(...curve.map((r) => Number(r.spikes)));
+        expect(Math.max(...curve.map((r) => Number(r.normalised)))).toBe(peak > 0 ? 1 : 0);
+        curve.forEach((r) => expect(Number(r.rate)).toBeLessThanOrEqual(1));
+      }
+    }
+  });
+
+  it('counts equal an independent counter run over the same chunks and spikes', () => {
+    const { net, timesteps } = ctx.snns[0];
+    const counter = new SpikeCounter({ layers: SPIKING_LAYERS });
+    chunks(ctx.indices, 16).forEach((idx, k) => {
+      const x = toTensor(ctx.val, idx);
+      snnLogits(net, x, ctx.variant, timesteps, ctx.rng.fork(`surrogate/${k}`), [counter]).dispose();
+      x.dispose();
+    });
+    const rows = (result.rows ?? []).filter((r) => r.method === 'surrogate' && r.layer === 'conv2');
+    expect(rows.map((r) => r.spikes)).toEqual(counter.counts('conv2'));
+  });
+
+  it('metrics: finite, per method T, and the shape of the total curve', () => {
+    const m = result.metrics as Record<string, any>;
+    expectFinite(m);
+    expect(m.images).toBe(images);
+    expect(m.surrogate.timesteps).toBe(4);
+    expect(m.conversion.timesteps).toBe(6);
+    for (const method of ['surrogate', 'conversion']) {
+      const total = (result.rows ?? []).filter((r) => r.method === method && r.layer === ALL_LAYERS).map((r) => Number(r.spikes));
+      expect(m[method]).toMatchObject(activityShape(total));
+      expect(m[method].mean_rate).toBeGreaterThan(0);
+      expect(m[method].mean_rate).toBeLessThanOrEqual(1);
+      expect(Object.keys(m[method].layer_peak_steps)).toEqual([...SPIKING_LAYERS]);
+    }
+    expect(m.paper_trend_holds).toBe(m.surrogate.rise_and_fall && m.conversion.flat_tail);
+  });
+
+  it('both charts render; outputs land where dvc expects them', async () => {
+    expect(result.charts[0]).toBe(result.chart);
+    for (const c of result.charts) expect(await toSvg(c)).toContain('<svg');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fig03-'));
+    await saveFigureOutputs(ACTIVITY_FIGURE, result, root);
+    const csv = fs.readFileSync(path.join(root, 'plots/03-spike-activity.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('method,step,step_fraction,layer,spikes,normalised,rate');
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'metrics/03-spike-activity.json'), 'utf8')).surrogate.timesteps).toBe(4);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Figure 02 (localization error vs γ, paper Fig. 5a) on a tiny in-memory context: one entry per
+ * γ per layer per method, the verdicts the metrics derive from the errors, an error that matches
+ * an independent computation, a chart that renders and the CSV columns.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { AnnVgg } from '../../lib/ann/vgg11';
+import { initBackend } from '../../lib/backend';
+import { toTensor } from '../../lib/data/dataset';
+import { gradCam } from '../../lib/explain/gradcam';
+import { SpikeActivationMap } from '../../lib/explain/sam';
+import type { FigureContext } from '../../lib/figures/context';
+import { GAMMA_FIGURE, figureGammaAblation } from '../../lib/figures/gamma';
+import { saveFigureOutputs } from '../../lib/figures/output';
+import type { FigureResult } from '../../lib/figures/output';
+import { scaleFreeNormalise } from '../../lib/explain/heatmap';
+import { localizationError } from '../../lib/metrics/localization';
+import { vggArch } from '../../lib/model/vgg';
+import { loadParams, type Params } from '../../lib/params';
+import { toSvg } from '../../lib/plot/render';
+import { Rng } from '../../lib/random';
+import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
+import { snnLogits } from '../../lib/train/evaluate';
+import { toyDataset } from '../helpers/toy';
+
+/** A figure context without files: toy images, random surrogate-like and conversion-like SNNs, a random ANN. */
+async function tinyContext(images: number, explain: Partial<Params['explain']> = {}): Promise<FigureContext> {
+  const backend = await initBackend({ prefer: 'node', log: false });
+  const base = loadParams('params.yaml', 'smoke');
+  const params: Params = { ...base, explain: { ...base.explain, images, ...explain } };
+  const val = toyDataset(images, 5);
+  const arch = vggArch(0.0625, 4);
+  const lif = { order: 'integrate-then-fire', reset: 'subtract' } as const;
+  const surrogate = SpikingVgg.create({ arch, timesteps: 4, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 0.3), bntt: true, ...lif }, new Rng(1));
+  const conversion = SpikingVgg.create({ arch, timesteps: 6, leak: 1, thresholds: SPIKING_LAYERS.map(() => 0.5), bntt: false, ...lif }, new Rng(2));
+  const ann = AnnVgg.create(arch, new Rng(3), { batchNorm: false });
+  return {
+    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
+    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: conversion, timesteps: 6 }],
+    variant: 'rate', classNames: val.classNames, rng: new Rng(42).fork('figure/test'),
+    dispose() {
+      ann.dispose();
+      surrogate.dispose();
+      conversion.dispose();
+    },
+  };
+}
+
+/** Every number in a metrics tree is finite. */
+function expectFinite(value: unknown, where = 'metrics'): void {
+  if (typeof value === 'number') expect(Number.isFinite(value), `${where} = ${value}`).toBe(true);
+  else if (Array.isArray(value)) value.forEach((v, i) => expectFinite(v, `${where}[${i}]`));
+  else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => expectFinite(v, `${where}.${k}`));
+}
+
+describe('figureGammaAblation on a tiny context', () => {
+  let ctx: FigureContext;
+  let result: FigureResult;
+  let tensorsBefore: number;
+
+  beforeAll(async () => {
+    ctx = await tinyContext(4, { gammas: [0, 0.5, 0.5], layers: [4, 6] }); // the repeated γ counts once
+    tensorsBefore = tf.memory().numTensors;
+    result = await figureGammaAblation(ctx);
+  });
+  afterAll(() => ctx?.dispose());
+
+  it('frees every tensor it made', () => {
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('γ list [0, 0.5] gives two entries per layer per method, in rows and in metrics', () => {
+    const rows = result.rows ?? [];
+    expect(rows).toHaveLength(2 * 2 * 2);
+    for (const r of rows) expect(Object.keys(r).sort()).toEqual(['error', 'gamma', 'images', 'layer', 'method', 'std']);
+    for (const method of ['surrogate', 'conversion']) {
+      for (const layer of ['conv4', 'conv6']) {
+        expect(rows.filter((r) => r.method === method && r.layer === layer).map((r) => r.gamma)).toEqual([0, 0.5]);
+      }
+    }
+    const m = result.metrics as Record<string, any>;
+    expect(m.gammas).toEqual([0, 0.5]);
+    expect(m.layers).toEqual(['conv4', 'conv6']);
+    expect(Object.keys(m.surrogate.conv4.errors)).toEqual(['gamma_0', 'gamma_0.5']);
+  });
+
+  it('metrics are finite and the verdicts follow from the errors', () => {
+    const m = result.metrics as Record<string, any>;
+    expectFinite(m);
+    const verdicts: boolean[] = [];
+    for (const method of ['surrogate', 'conversion']) {
+      for (const layer of ['conv4', 'conv6']) {
+        const s = m[method][layer];
+        const [e0, e5] = [s.errors.gamma_0, s.errors['gamma_0.5']];
+        expect(e0).toBeGreaterThan(0);
+        expect(s.best_error).toBe(Math.min(e0, e5));
+        expect(s.best_gamma).toBe(e5 < e0 ? 0.5 : 0);
+        expect(s.gamma0_worst).toBe(e0 > e5 * (1 + 1e-6));
+        expect(s.best_interior).toBe(false); // with two γ the best is always at an end
+        verdicts.push(s.gamma0_worst);
+      }
+    }
+    expect(m.gamma0_worst_fraction).toBe(verdicts.filter(Boolean).length / verdicts.length);
+  });
+
+  it('an error equals min_t BCE(G, M_t) computed independently, averaged over images', () => {
+    const x = toTensor(ctx.val, ctx.indices);
+    const targets = ctx.indices.map((i) => ctx.val.labels[i]);
+    const cam = gradCam(ctx.ann, x, { layer: 'conv6', targets, variant: ctx.variant });
+    const { net, timesteps } = ctx.snns[1];
+    const sam = new SpikeActivationMap({ layers: ['conv6'], gamma: 0.5, variant: ctx.params.explain.variant });
+    snnLogits(net, x, ctx.variant, timesteps, ctx.rng.fork('conversion/0'), [sam]).dispose();
+    x.dispose();
+    const errors = ctx.indices.map((_, b) => localizationError(scaleFreeNormalise(cam.map(0, b)), sam.series('conv6', 'raw', b).map(scaleFreeNormalise)).error);
+    sam.dispose();
+    const row = (result.rows ?? []).find((r) => r.method === 'conversion' && r.layer === 'conv6' && r.gamma === 0.5);
+    expect(row?.error).toBeCloseTo(errors.reduce((a, v) => a + v, 0) / errors.length, 10);
+  });
+
+  it('both charts render; the CSV has the promised columns', async () => {
+    expect(result.charts[0]).toBe(result.chart);
+    for (const c of result.charts) expect(await toSvg(c)).toContain('<svg');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fig02-'));
+    await saveFigureOutputs(GAMMA_FIGURE, result, root);
+    const csv = fs.readFileSync(path.join(root, 'plots/02-gamma-ablation.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('method,layer,gamma,error,std,images');
+    expect(fs.existsSync(path.join(root, 'figures/02-gamma-ablation.png'))).toBe(true);
+  });
+
+  it('without γ = 0 there is no γ = 0 verdict', async () => {
+    const other = await tinyContext(2, { gammas: [0.3, 0.6], layers: [8] });
+    try {
+      const r = await figureGammaAblation(other);
+      const m = r.metrics as Record<string, any>;
+      expect(m.gamma0_worst_fraction).toBeUndefined();
+      expect(m.surrogate.conv8.gamma0_worst).toBeUndefined();
+      expect(r.rows).toHaveLength(2 * 2);
+    } finally {
+      other.dispose();
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { PNG } from 'pngjs';
+import { AnnVgg } from '../../lib/ann/vgg11';
+import { initBackend } from '../../lib/backend';
+import { composePair, compositesToTensor } from '../../lib/data/compose';
+import { boxOf, type Dataset } from '../../lib/data/dataset';
+import type { FigureContext } from '../../lib/figures/context';
+import { choosePairs, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
+import { vggArch } from '../../lib/model/vgg';
+import { loadParams } from '../../lib/params';
+import { toSvg } from '../../lib/plot/render';
+import { Rng } from '../../lib/random';
+import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
+import { snnLogits } from '../../lib/train/evaluate';
+import { toyDataset } from '../helpers/toy';
+
+/** A figure context on the 32×32 toy set with random networks: a BNTT SNN (T = 4) and an IF "converted" SNN (T = 6). */
+async function tinyContext(images = 8, seed = 1): Promise<FigureContext> {
+  const backend = await initBackend({ prefer: 'node', log: false });
+  const params = structuredClone(loadParams('params.yaml', 'smoke'));
+  params.explain = { ...params.explain, images, layers: [4, 6, 8], sample_steps: 3, gamma: 0.5, variant: 'paper' };
+  params.attack = { epsilons: [0, 4, 16], heatmap_epsilon: 4 };
+  const val: Dataset = toyDataset(images, seed);
+  const arch = vggArch(0.0625, val.classNames.length);
+  const rng = new Rng(seed);
+  const ann = AnnVgg.create(arch, rng.fork('ann'), { batchNorm: false });
+  const base = { arch, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire' as const, reset: 'subtract' as const };
+  const surrogate = SpikingVgg.create({ ...base, timesteps: 4, leak: 0.99, bntt: true }, rng.fork('snn'));
+  const converted = SpikingVgg.create({ ...base, timesteps: 6, leak: 1, bntt: false }, rng.fork('conv'));
+  return {
+    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
+    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: converted, timesteps: 6 }],
+    variant: 'signed', classNames: val.classNames, rng: rng.fork('figure'),
+    dispose() { ann.dispose(); surrogate.dispose(); converted.dispose(); },
+  };
+}
+
+/** Every leaf of a metrics object is a finite number or a boolean. */
+function leaves(o: unknown, path = ''): [string, unknown][] {
+  if (o !== null && typeof o === 'object') return Object.entries(o).flatMap(([k, v]) => leaves(v, `${path}.${k}`));
+  return [[path, o]];
+}
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'node', log: false });
+});
+
+describe('figure 06: multi-object', () => {
+  it('pairs are of different classes, never reuse an image, and the composite shifts the right box by the image width', async () => {
+    const ctx = await tinyContext(12, 3);
+    const pairs = choosePairs(ctx);
+    expect(pairs).toHaveLength(6);
+    expect(new Set(pairs.flat()).size).toBe(12);
+    for (const [a, b] of pairs) expect(ctx.val.labels[a]).not.toBe(ctx.val.labels[b]);
+    expect(choosePairs(ctx)).toEqual(pairs); // seeded
+    expect(choosePairs(ctx, 2)).toEqual(pairs.slice(0, 2));
+    const [a, b] = pairs[0];
+    const c = composePair(ctx.val, a, b, 'side-by-side');
+    expect([c.height, c.width]).toEqual([32, 64]);
+    expect(c.boxes[0]).toEqual(boxOf(ctx.val, a));
+    const bb = boxOf(ctx.val, b);
+    expect(c.boxes[1]).toEqual({ x0: bb.x0 + 32, y0: bb.y0, x1: bb.x1 + 32, y1: bb.y1 });
+    ctx.dispose();
+  });
+
+  it('on a tiny context: a row per (pair, method, layer, step), shares that add up to at most 1, final probabilities = softmax of the logits, charts and PNG', async () => {
+    const ctx = await tinyContext(8, 4);
+    const before = tf.memory().numTensors;
+    const r = await figureMultiObject(ctx);
+    expect(tf.memory().numTensors).toBe(before);
+
+    for (const [k, v] of leaves(r.metrics)) {
+      expect(typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)), `metric ${k} = ${String(v)}`).toBe(true);
+    }
+    const rows = r.rows ?? [];
+    // 4 pairs × 2 layers × (4 + 6) steps.
+    expect(rows).toHaveLength(4 * 2 * (4 + 6));
+    expect(Object.keys(rows[0]).sort()).toEqual(['layer', 'method', 'pair', 'prob_left', 'prob_right', 'share_left', 'share_right', 'step']);
+    for (const x of rows) {
+      const [pl, pr, sl, sr] = [x.prob_left, x.prob_right, x.share_left, x.share_right] as number[];
+      expect(pl + pr).toBeLessThanOrEqual(1 + 1e-6);
+      expect(Math.min(pl, pr, sl, sr)).toBeGreaterThanOrEqual(0);
+      expect(sl + sr).toBeLessThanOrEqual(1 + 1e-9); // the two boxes lie in different halves
+    }
+    expect(new Set(rows.filter((x) => x.method === 'conversion').map((x) => x.step))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+
+    // The recorded probabilities at the last step are softmax(logits) of the same run (same pairs, same encoder stream).
+    const pairs = choosePairs(ctx);
+    const x = compositesToTensor(pairs.map(([a, b]) => composePair(ctx.val, a, b, 'side-by-side')));
+    const logits = snnLogits(ctx.snns[0].net, x, ctx.variant, 4, ctx.rng.fork('surrogate/0'));
+    const probs = tf.tidy(() => tf.softmax(logits).arraySync() as number[][]);
+    tf.dispose([x, logits]);
+    pairs.forEach(([a, b], p) => {
+      const last = rows.find((row) => row.pair === p && row.method === 'surrogate' && row.layer === 4 && row.step === 4) as Record<string, number>;
+      expect(last.prob_left).toBeCloseTo(probs[p][ctx.val.labels[a]], 5);
+      expect(last.prob_right).toBeCloseTo(probs[p][ctx.val.labels[b]], 5);
+    });
+
+    const m = r.metrics as Record<string, Record<string, Record<string, number>>>;
+    for (const method of ['surrogate', 'conversion']) {
+      for (const layer of ['conv4', 'conv6']) {
+        const e = m[method][layer];
+        expect(e.focused_fraction).toBeGreaterThanOrEqual(0);
+        expect(e.focused_fraction).toBeLessThanOrEqual(1);
+        expect(e.agreement_pairs).toBeLessThanOrEqual(4);
+        expect(e.share_in_boxes_final).toBeLessThanOrEqual(1);
+      }
+    }
+    expect((r.metrics as { pairs: number }).pairs).toBe(4);
+
+    expect(r.chart).toBe(r.charts[0]);
+    for (const c of r.charts) expect(await toSvg(c)).toMatch(/^<svg/);
+    // Slider: the first pair's conv4 maps (8×16 at 32×64), each shown step once (surrogate 1..4, conversion 1..6).
+    expect((r.charts[2].data as { values: unknown[] }).values).toHaveLength((4 + 6) * 8 * 16);
+    const png = PNG.sync.read(Buffer.from(r.pngs?.grid as Uint8Array));
+    expect(png.width).toBeGreaterThan(4 * 64); // the input and 3 sampled steps, 64 px wide each
+    expect(png.height).toBeGreaterThan(4 * 32); // 4 rows: 2 methods × 2 layers
+    expect(MULTI_OBJECT_FIGURE).toBe('06-multi-object');
+    ctx.dispose();
+  });
+});
