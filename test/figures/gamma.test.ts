@@ -8,8 +8,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { AnnVgg } from '../../lib/ann/vgg11';
-import { initBackend } from '../../lib/backend';
 import { toTensor } from '../../lib/data/dataset';
 import { gradCam } from '../../lib/explain/gradcam';
 import { SpikeActivationMap } from '../../lib/explain/sam';
@@ -19,36 +17,10 @@ import { saveFigureOutputs } from '../../lib/figures/output';
 import type { FigureResult } from '../../lib/figures/output';
 import { scaleFreeNormalise } from '../../lib/explain/heatmap';
 import { localizationError } from '../../lib/metrics/localization';
-import { vggArch } from '../../lib/model/vgg';
-import { loadParams, type Params } from '../../lib/params';
 import { toSvg } from '../../lib/plot/render';
-import { Rng } from '../../lib/random';
-import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
 import { snnLogits } from '../../lib/train/evaluate';
-import { toyDataset } from '../helpers/toy';
+import { tinyRateContext } from '../helpers/figure-context';
 
-/** A figure context without files: toy images, random surrogate-like and conversion-like SNNs, a random ANN. */
-async function tinyContext(images: number, explain: Partial<Params['explain']> = {}): Promise<FigureContext> {
-  const backend = await initBackend({ prefer: 'node', log: false });
-  const base = loadParams('params.yaml', 'smoke');
-  const params: Params = { ...base, explain: { ...base.explain, images, ...explain } };
-  const val = toyDataset(images, 5);
-  const arch = vggArch(0.0625, 4);
-  const lif = { order: 'integrate-then-fire', reset: 'subtract' } as const;
-  const surrogate = SpikingVgg.create({ arch, timesteps: 4, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 0.3), bntt: true, ...lif }, new Rng(1));
-  const conversion = SpikingVgg.create({ arch, timesteps: 6, leak: 1, thresholds: SPIKING_LAYERS.map(() => 0.5), bntt: false, ...lif }, new Rng(2));
-  const ann = AnnVgg.create(arch, new Rng(3), { batchNorm: false });
-  return {
-    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
-    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: conversion, timesteps: 6 }],
-    variant: 'rate', classNames: val.classNames, rng: new Rng(42).fork('figure/test'),
-    dispose() {
-      ann.dispose();
-      surrogate.dispose();
-      conversion.dispose();
-    },
-  };
-}
 
 /** Every number in a metrics tree is finite. */
 function expectFinite(value: unknown, where = 'metrics'): void {
@@ -63,7 +35,7 @@ describe('figureGammaAblation on a tiny context', () => {
   let tensorsBefore: number;
 
   beforeAll(async () => {
-    ctx = await tinyContext(4, { gammas: [0, 0.5, 0.5], layers: [4, 6] }); // the repeated γ counts once
+    ctx = await tinyRateContext(4, { gammas: [0, 0.5, 0.5], layers: [4, 6] }); // the repeated γ counts once
     tensorsBefore = tf.memory().numTensors;
     result = await figureGammaAblation(ctx);
   });
@@ -132,7 +104,7 @@ describe('figureGammaAblation on a tiny context', () => {
   });
 
   it('without γ = 0 there is no γ = 0 verdict', async () => {
-    const other = await tinyContext(2, { gammas: [0.3, 0.6], layers: [8] });
+    const other = await tinyRateContext(2, { gammas: [0.3, 0.6], layers: [8] });
     try {
       const r = await figureGammaAblation(other);
       const m = r.metrics as Record<string, any>;

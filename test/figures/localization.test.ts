@@ -1,39 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
-import { AnnVgg } from '../../lib/ann/vgg11';
 import { initBackend } from '../../lib/backend';
-import { boxOf, type Dataset } from '../../lib/data/dataset';
-import type { FigureContext } from '../../lib/figures/context';
+import { boxOf } from '../../lib/data/dataset';
 import { figureLocalization, sampleSteps, stackImages, LOCALIZATION_FIGURE } from '../../lib/figures/localization';
 import { scaleFreeNormalise } from '../../lib/explain/heatmap';
-import { vggArch } from '../../lib/model/vgg';
-import { loadParams } from '../../lib/params';
 import { toSvg } from '../../lib/plot/render';
-import { Rng } from '../../lib/random';
-import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
-import { toyDataset } from '../helpers/toy';
+import { tinySignedContext } from '../helpers/figure-context';
 
-/** A figure context on the 32×32 toy set with random networks: a BNTT SNN (T = 4) and an IF "converted" SNN (T = 6). */
-async function tinyContext(images = 8, seed = 1): Promise<FigureContext> {
-  const backend = await initBackend({ prefer: 'node', log: false });
-  const params = structuredClone(loadParams('params.yaml', 'smoke'));
-  params.explain = { ...params.explain, images, layers: [4, 6, 8], sample_steps: 3, gamma: 0.5, variant: 'paper' };
-  params.attack = { epsilons: [0, 4, 16], heatmap_epsilon: 4 };
-  const val: Dataset = toyDataset(images, seed);
-  const arch = vggArch(0.0625, val.classNames.length);
-  const rng = new Rng(seed);
-  const ann = AnnVgg.create(arch, rng.fork('ann'), { batchNorm: false });
-  const base = { arch, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire' as const, reset: 'subtract' as const };
-  const surrogate = SpikingVgg.create({ ...base, timesteps: 4, leak: 0.99, bntt: true }, rng.fork('snn'));
-  const converted = SpikingVgg.create({ ...base, timesteps: 6, leak: 1, bntt: false }, rng.fork('conv'));
-  return {
-    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
-    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: converted, timesteps: 6 }],
-    variant: 'signed', classNames: val.classNames, rng: rng.fork('figure'),
-    dispose() { ann.dispose(); surrogate.dispose(); converted.dispose(); },
-  };
-}
 
 /** Every leaf of a metrics object is a finite number or a boolean. */
 function leaves(o: unknown, path = ''): [string, unknown][] {
@@ -61,7 +35,7 @@ describe('figure 04: localization', () => {
   });
 
   it('on a tiny context: finite metrics, one row per (explanation, method, layer), charts that render, a valid PNG, flat memory', async () => {
-    const ctx = await tinyContext();
+    const ctx = await tinySignedContext();
     const before = tf.memory().numTensors;
     const r = await figureLocalization(ctx);
     expect(tf.memory().numTensors).toBe(before);

@@ -1,40 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
-import { AnnVgg } from '../../lib/ann/vgg11';
 import { initBackend } from '../../lib/backend';
 import { composePair, compositesToTensor } from '../../lib/data/compose';
-import { boxOf, type Dataset } from '../../lib/data/dataset';
-import type { FigureContext } from '../../lib/figures/context';
+import { boxOf } from '../../lib/data/dataset';
 import { choosePairs, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
-import { vggArch } from '../../lib/model/vgg';
-import { loadParams } from '../../lib/params';
 import { toSvg } from '../../lib/plot/render';
-import { Rng } from '../../lib/random';
-import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
 import { snnLogits } from '../../lib/train/evaluate';
-import { toyDataset } from '../helpers/toy';
+import { tinySignedContext } from '../helpers/figure-context';
 
-/** A figure context on the 32×32 toy set with random networks: a BNTT SNN (T = 4) and an IF "converted" SNN (T = 6). */
-async function tinyContext(images = 8, seed = 1): Promise<FigureContext> {
-  const backend = await initBackend({ prefer: 'node', log: false });
-  const params = structuredClone(loadParams('params.yaml', 'smoke'));
-  params.explain = { ...params.explain, images, layers: [4, 6, 8], sample_steps: 3, gamma: 0.5, variant: 'paper' };
-  params.attack = { epsilons: [0, 4, 16], heatmap_epsilon: 4 };
-  const val: Dataset = toyDataset(images, seed);
-  const arch = vggArch(0.0625, val.classNames.length);
-  const rng = new Rng(seed);
-  const ann = AnnVgg.create(arch, rng.fork('ann'), { batchNorm: false });
-  const base = { arch, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire' as const, reset: 'subtract' as const };
-  const surrogate = SpikingVgg.create({ ...base, timesteps: 4, leak: 0.99, bntt: true }, rng.fork('snn'));
-  const converted = SpikingVgg.create({ ...base, timesteps: 6, leak: 1, bntt: false }, rng.fork('conv'));
-  return {
-    params, backend, val, indices: Array.from({ length: images }, (_, i) => i), ann,
-    snns: [{ method: 'surrogate', net: surrogate, timesteps: 4 }, { method: 'conversion', net: converted, timesteps: 6 }],
-    variant: 'signed', classNames: val.classNames, rng: rng.fork('figure'),
-    dispose() { ann.dispose(); surrogate.dispose(); converted.dispose(); },
-  };
-}
 
 /** Every leaf of a metrics object is a finite number or a boolean. */
 function leaves(o: unknown, path = ''): [string, unknown][] {
@@ -48,7 +22,7 @@ beforeAll(async () => {
 
 describe('figure 06: multi-object', () => {
   it('pairs are of different classes, never reuse an image, and the composite shifts the right box by the image width', async () => {
-    const ctx = await tinyContext(12, 3);
+    const ctx = await tinySignedContext(12, 3);
     const pairs = choosePairs(ctx);
     expect(pairs).toHaveLength(6);
     expect(new Set(pairs.flat()).size).toBe(12);
@@ -65,7 +39,7 @@ describe('figure 06: multi-object', () => {
   });
 
   it('on a tiny context: a row per (pair, method, layer, step), shares that add up to at most 1, final probabilities = softmax of the logits, charts and PNG', async () => {
-    const ctx = await tinyContext(8, 4);
+    const ctx = await tinySignedContext(8, 4);
     const before = tf.memory().numTensors;
     const r = await figureMultiObject(ctx);
     expect(tf.memory().numTensors).toBe(before);
