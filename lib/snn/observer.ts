@@ -1,7 +1,8 @@
 /**
  * Observers watch a spiking simulation step by step. The simulation calls `onStep` once per
- * recorded layer per time-step with that layer's spike map; the tensor is disposed right after
- * the call returns, so an observer keeps only its own running state (`tf.keep` what it must).
+ * recorded layer per time-step with that layer's spike map; `simulate` disposes the tensor right
+ * after the call returns (a differentiable `unroll` when its gradient pass ends), so an observer
+ * keeps only its own running state (`tf.keep(tf.clone(x))` what it must).
  * SAM, spike counts and recordings are observers: an explanation costs one forward pass and
  * O(1) extra memory per neuron, whatever the number of steps.
  */

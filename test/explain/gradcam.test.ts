@@ -200,8 +200,15 @@ describe('SNN-crafted Grad-CAM', () => {
     // Record conv4's spikes independently, with the same encoder seed.
     const spikes: number[][][][][] = [];
     const enc = createEncoder('signed', x, new Rng(8));
-    tf.dispose(simulate(net, enc, { timesteps: T, observers: [{ layers: ['conv4'], onStep: (_l, _t, s) => { spikes.push(s.arraySync()); } }] }));
+    const simulated = simulate(net, enc, { timesteps: T, observers: [{ layers: ['conv4'], onStep: (_l, _t, s) => { spikes.push(s.arraySync()); } }] });
+    const simulatedLogits = simulated.dataSync();
+    simulated.dispose();
     enc.dispose();
+    // The explained forward pass is that simulation: same logits; by default each image's predicted class is explained.
+    Array.from(perStep.logits(0)).concat(Array.from(perStep.logits(1))).forEach((v, i) => expect(v).toBeCloseTo(simulatedLogits[i], 5));
+    const predicted = snnGradCam(net, x, { ...opts, targets: undefined, rng: new Rng(8) });
+    expect(predicted.targets).toEqual([predicted.predicted(0), predicted.predicted(1)]);
+    expect(Array.from(predicted.logits(1))).toEqual(Array.from(perStep.logits(1)));
     const C = spikes[0][0][0][0].length;
     let active = 0;
     for (let b = 0; b < 2; b++) {

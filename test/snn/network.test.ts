@@ -91,6 +91,32 @@ describe('VGG11 SNN', () => {
     net.dispose();
   });
 
+  it('unroll tells observers what simulate tells them: same spikes, running logits, one begin and end', () => {
+    const net = SpikingVgg.create(config(), new Rng(6));
+    const watch = () => {
+      const seen = { spikes: [] as number[], outputs: [] as number[], begins: 0, ends: 0 };
+      const o: SimulationObserver = {
+        layers: ['conv2', 'fc1'],
+        begin: (info) => { seen.begins++; expect(info).toEqual({ timesteps: 3, batch: 2, inputHeight: 32, inputWidth: 32 }); },
+        onStep: (layer, t, s) => { seen.spikes.push(t, SPIKING_LAYERS.indexOf(layer), tf.sum(s).dataSync()[0]); },
+        onOutput: (_t, l) => { seen.outputs.push(...l.dataSync()); },
+        end: () => { seen.ends++; },
+      };
+      return { seen, o };
+    };
+    const a = watch(), b = watch();
+    const simulated = simulate(net, randomSource([2, 32, 32, 3], 13), { timesteps: 3, observers: [a.o] });
+    const unrolled = tf.tidy(() => unroll(net, randomSource([2, 32, 32, 3], 13), 3, { training: false, observers: [b.o] }));
+    expect(b.seen.spikes).toEqual(a.seen.spikes);
+    expect(a.seen.spikes.length).toBe(3 * 2 * 3);
+    b.seen.outputs.forEach((v, i) => expect(v).toBeCloseTo(a.seen.outputs[i], 5));
+    expect(b.seen.outputs.length).toBe(3 * 2 * 4);
+    expect([a.seen.begins, a.seen.ends, b.seen.begins, b.seen.ends]).toEqual([1, 1, 1, 1]);
+    Array.from(unrolled.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(simulated.dataSync()[i], 5));
+    tf.dispose([simulated, unrolled]);
+    net.dispose();
+  });
+
   it('surrogate BPTT reaches every weight', () => {
     const net = SpikingVgg.create(config(), new Rng(4));
     const src = randomSource([2, 32, 32, 3], 11);
