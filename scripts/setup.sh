@@ -70,6 +70,6 @@ if [ ! -d .dvc ]; then
   if git rev-parse --git-dir >/dev/null 2>&1; then .venv/bin/dvc init --quiet; else .venv/bin/dvc init --no-scm --quiet; fi
 fi
 
-# -- native TensorFlow backend (10x+ faster than wasm here); never fails the setup
+# -- native TensorFlow backend (5-9x faster than wasm here, bench/results/backend.json); never fails the setup
 bash scripts/setup-native.sh
 say "ready"

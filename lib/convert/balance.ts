@@ -1,10 +1,10 @@
 /**
- * ANN→SNN conversion by threshold balancing (Sengupta et al. 2019, reference.md "ANN and
- * conversion"): copy the ANN's weights into an integrate-and-fire SNN (λ = 1, no BNTT), then for
- * each spiking layer in order simulate the already balanced layers below it on a batch of
- * Poisson inputs, record the maximum weighted input current reaching it over all steps and
- * images, and make that its threshold. A global `scale` (< 1 fires earlier: lower latency,
- * some accuracy lost) multiplies every threshold at the end.
+ * ANN→SNN conversion by threshold balancing (Sengupta et al. 2019): copy the ANN's weights into
+ * an integrate-and-fire SNN (λ = 1, no BNTT), then for each spiking layer in order simulate the
+ * already balanced layers below it on a batch of Poisson inputs, record the maximum weighted
+ * input current reaching it over all steps and images, and make that its threshold. A global
+ * `scale` (< 1 fires earlier: lower latency, some accuracy lost) multiplies every threshold at
+ * the end.
  *
  * Biases (from the ANN's folded batch norm) need rescaling too. An IF neuron's rate is its mean
  * current over θ, so layer l's rate is r_l = a_l / κ_l with κ_l = θ_l·κ_{l-1} (κ_0 = 1: input

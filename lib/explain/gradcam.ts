@@ -8,8 +8,8 @@
  * - Grad-CAM (ANN; Selvaraju et al.): w^k = mean_{ij} ∂y^c/∂A^k_{ij} at a conv layer (post-ReLU).
  * - SNN-crafted Grad-CAM (Kim & Panda 2021, Fig. 2): gradients of y^c = output membrane / T w.r.t.
  *   the spike maps A^k_t, through the surrogate (BPTT over all T steps); `per-step` weights
- *   α^k_t = mean_{ij} ∂y^c/∂A^k_{ij,t} (default) or `summed` α^k = Σ_t α^k_t (reference.md leaves
- *   this open).
+ *   α^k_t = mean_{ij} ∂y^c/∂A^k_{ij,t} (default) or `summed` α^k = Σ_t α^k_t (the paper does not
+ *   settle this).
  *
  * Gradients are taken w.r.t. zero "probe" tensors the networks add to a layer's output, so no
  * hooks are needed: ∂y/∂probe = ∂y/∂A.

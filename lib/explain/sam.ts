@@ -7,7 +7,8 @@
  * a running state updated once per step, so memory is O(H·W·C) per layer whatever T is. Only
  * the channel-summed maps M_t ([B,H,W] per step) are kept, as plain Float32Arrays.
  *
- * Usage: `const sam = new SpikeActivationMap({ layers: ['conv4'] }); simulate(net, x, [sam]);
+ * Usage: `const sam = new SpikeActivationMap({ layers: ['conv4'] });
+ * simulate(net, createEncoder('signed', images, rng), { timesteps: T, observers: [sam] });
  * sam.upsampled('conv4', t)` → a HeatMap at input size, ready for `overlay`.
  */
 import * as tf from '@tensorflow/tfjs-core';

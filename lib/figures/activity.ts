@@ -101,7 +101,7 @@ export async function figureSpikeActivity(ctx: FigureContext): Promise<FigureRes
       /** Spikes per neuron per step, over all spiking layers and steps. */
       mean_rate: total.reduce((a, s) => a + s, 0) / (images * totalNeurons * T),
       spikes_per_image: total.reduce((a, s) => a + s, 0) / images,
-      /** 1-based step at which each layer's activity peaks (deeper layers lag when spikes propagate over time). */
+      /** 1-based step at which each layer's activity peaks (a converted net's deeper layers lag: each charges up to its threshold first). */
       layer_peak_steps: Object.fromEntries(perLayer.map(({ layer, spikes }) => [layer, spikes.indexOf(Math.max(...spikes)) + 1])),
     };
   }

@@ -19,7 +19,8 @@
  * - Beyond the paper: box scores against the data set's ground-truth boxes (images with a
  *   degenerate box are skipped): the pointing game (hit when the map's maximum lies in the box)
  *   and the share of the map's energy inside the box, for SAM, SNN-crafted Grad-CAM (surrogate
- *   only by default: its BPTT through a converted net's 100 steps costs minutes on a CPU) and the
+ *   only by default: its BPTT through a converted net's `convert.timesteps` steps, 300 by default,
+ *   costs minutes on a CPU) and the
  *   ANN's Grad-CAM, all upsampled bilinearly to the image. An SNN map here is the TIME-AVERAGE of
  *   the raw maps M_t (then normalised): it needs no reference, where the step of minimal
  *   localization error would borrow the ANN's Grad-CAM to pick the step. `chance` is what a
@@ -255,7 +256,7 @@ export function meanMap(maps: readonly HeatMap[]): HeatMap {
 }
 
 /**
- * `n` 0-based steps spread evenly over 0..T-1, ending at the last: `⌈(j+1)·T/n⌉ - 1` rounded,
+ * `n` 0-based steps spread evenly over 0..T-1, ending at the last: `round((j+1)·T/n) - 1`,
  * e.g. T = 30, n = 10 → 2, 5, …, 29. When n > T some steps repeat (a short run shown on a
  * longer run's columns).
  */

@@ -1,7 +1,7 @@
 /**
  * Notebook display: one output holding the interactive Vega-Lite chart (JupyterLab renders
  * `application/vnd.vegalite.v5+json` natively) and a static PNG for viewers that do not
- * (GitHub, nbviewer, plain Jupyter). Outside a tslab kernel it does nothing and says so.
+ * (GitHub, nbviewer, plain Jupyter). Outside a tslab kernel it does nothing; `inNotebook()` tells.
  */
 import type { VegaLiteSpec } from './spec';
 import { toSvg, svgToPng } from './render';

@@ -9,7 +9,7 @@
  * Reset is a named choice: 'subtract' (soft, default), 'zero' (hard) or 'none'. The reset term
  * carries no gradient, as in the authors' code.
  *
- * Surrogate (reference.md): dS/du = 0.3 · max(0, 1 − |u/θ − 1|), piecewise linear around θ.
+ * Surrogate (the authors' BNTT code): dS/du = 0.3 · max(0, 1 − |u/θ − 1|), piecewise linear around θ.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -4,7 +4,7 @@
  * Each conv layer: I_t = BNTT_t(W * s_in_t) (or W * s_in_t without BNTT) → LIF → spikes, then
  * average pooling where VGG11 pools. After conv8 spikes are averaged over space; fc1 is a spiking
  * layer; the output layer fc2 neither leaks nor spikes: its membrane accumulates W·s over all
- * steps and logits = membrane / T (reference.md, "Output layer").
+ * steps and logits = membrane / T (as in the authors' code).
  *
  * State is explicit (passed in, returned out): two networks in one process never interfere.
  */

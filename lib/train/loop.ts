@@ -1,7 +1,7 @@
 /**
- * The training loop shared by the ANN and the SNN: seeded shuffling, momentum SGD with weight
- * decay, the step schedule, progress lines, per-epoch validation, resumable checkpoints written
- * atomically, and a clear stop on a non-finite loss.
+ * The training loop shared by the ANN and the SNN: seeded shuffling, Adam or momentum SGD (both
+ * with weight decay), the step schedule, progress lines, per-epoch validation, resumable
+ * checkpoints written atomically, and a clear stop on a non-finite loss.
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';

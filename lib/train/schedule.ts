@@ -1,6 +1,6 @@
 /**
  * The paper's step schedule: the learning rate is divided by 10 at 50 %, 70 % and 90 % of the
- * epochs (reference.md, "Training"). Epochs are 0-based: epoch e uses lr·0.1^k, k = number of
+ * epochs (as in the authors' BNTT code). Epochs are 0-based: epoch e uses lr·0.1^k, k = number of
  * milestones m·E with e ≥ m·E.
  */
 export const LR_MILESTONES = [0.5, 0.7, 0.9] as const;

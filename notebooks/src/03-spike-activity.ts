@@ -28,7 +28,9 @@ ctx.dispose();
 await sl.showChart(result.charts[0]);
 // %% md
 // ## Layer by layer
-// Each layer normalised by its own peak: with spikes passed on step by step, deeper layers start later.
+// Each layer normalised by its own peak. In the converted network deeper layers start later, each
+// charging up to its balanced threshold first; in the surrogate network spikes cross every layer
+// within a step (integrate-then-fire), so all layers fire from the first step.
 // %%
 await sl.showChart(result.charts[1]);
 // %% md

@@ -15,7 +15,7 @@
 //
 // **Beyond the paper:** box scores against the data set's ground-truth boxes: the pointing game
 // (is the map's maximum inside the box?) and the share of the map's energy inside the box, for
-// SAM, SNN-crafted Grad-CAM (surrogate network only: BPTT through the converted network's 100
+// SAM, SNN-crafted Grad-CAM (surrogate network only: BPTT through the converted network's 300
 // steps costs minutes on a CPU) and the ANN's Grad-CAM. An SNN's map is its **time-average**
 // here (no reference needed to pick a step). "chance" is a uniform map: the box's share of the
 // image. All numbers below are read back from `reports/metrics/04-localization.json` and
