@@ -62,6 +62,10 @@ const SCHEMA = obj({
     leak: num('membrane leak λ', { min: 0, max: 1 }),
     threshold: num('firing threshold θ', { min: 1e-6 }),
     order: str('neuron order', ['integrate-then-fire', 'fire-then-integrate'] as const),
+    neuron: str('neuron model: lif, or alif (adaptive threshold, Bellec et al. 2018)', ['lif', 'alif'] as const),
+    adaptation: num('alif: threshold increase β per unit of spike trace', { min: 0, max: 10 }),
+    adaptation_decay: num('alif: decay ρ of the spike trace per step', { min: 0, max: 0.999 }),
+    surrogate: str('surrogate gradient: piecewise-linear (authors\' code, 0.3) or fast-sigmoid (SuperSpike, slope 25)', ['piecewise-linear', 'fast-sigmoid'] as const),
   }),
   train_ann: obj({
     optimizer: str('optimiser: sgd (momentum, the paper\'s) or adam', ['sgd', 'adam'] as const),

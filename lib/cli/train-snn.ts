@@ -10,6 +10,7 @@ import { writeJsonAtomic } from '../io/atomic';
 import { vggArch } from '../model/vgg';
 import { Rng } from '../random';
 import { SPIKING_LAYERS, SpikingVgg, type SpikingVggConfig } from '../snn/network';
+import { SURROGATE_SCALE } from '../snn/surrogate';
 import { train } from '../train/loop';
 import { snnTask } from '../train/tasks';
 import { parseArgs, runMain, startStage } from './common';
@@ -26,10 +27,12 @@ runMain('train-snn', async () => {
     arch: vggArch(p.snn.width, trainSet.classNames.length),
     timesteps: p.snn.timesteps, leak: p.snn.leak, thresholds: SPIKING_LAYERS.map(() => p.snn.threshold),
     order: p.snn.order, reset: 'subtract', bntt: true,
+    neuron: p.snn.neuron === 'alif' ? { kind: 'alif', adaptation: p.snn.adaptation, decay: p.snn.adaptation_decay } : { kind: 'lif' },
+    surrogate: p.snn.surrogate === 'fast-sigmoid' ? { kind: 'fast-sigmoid', slope: 25 } : { kind: 'piecewise-linear', scale: SURROGATE_SCALE },
   };
   const rng = new Rng(p.seed).fork('train-snn');
   const net = SpikingVgg.create(config, rng.fork('init'));
-  console.error(`train-snn: VGG11 ×${p.snn.width} BNTT SNN, T = ${p.snn.timesteps}, λ = ${p.snn.leak}, ${p.encode.variant} Poisson input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_snn.epochs} epochs`);
+  console.error(`train-snn: VGG11 ×${p.snn.width} BNTT SNN (${p.snn.neuron}, ${p.snn.surrogate} surrogate), T = ${p.snn.timesteps}, λ = ${p.snn.leak}, ${p.encode.variant} Poisson input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_snn.epochs} epochs`);
   const result = await train(snnTask(net, p.encode.variant, p.snn.timesteps, rng.fork('eval'), trainSet, p.train_snn.calibration_images), {
     settings: p.train_snn, train: trainSet, val: valSet, rng, checkpoint: args.out,
     meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },

@@ -16,8 +16,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnnVgg } from '../ann/vgg11';
 import { createEncoder, type EncoderVariant } from '../data/encode';
-import { lifStep, type NeuronOrder } from '../snn/lif';
-import { SPIKING_LAYERS, SpikingVgg } from '../snn/network';
+import type { NeuronOrder } from '../snn/lif';
+import { SPIKING_LAYERS, SpikingVgg, type SnnState } from '../snn/network';
+import { defaultChunk } from '../snn/simulate';
 import { copyVariable, type VggWeights } from '../model/vgg';
 import type { Rng } from '../random';
 
@@ -55,27 +56,27 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
   for (let l = 0; l < SPIKING_LAYERS.length; l++) {
     rescaleBias(l, thresholds);
     // Same input spikes for every layer's pass, so each layer is balanced on the traffic the
-    // layers below actually send it.
+    // layers below actually send it. The layers below run layer by layer in chunks of steps
+    // (the network's own multi-step path: no second copy of the layer loop here).
     const enc = createEncoder(o.variant, images01, o.rng.fork('balance'));
-    let membranes: (tf.Tensor | null)[] = new Array(l).fill(null);
+    const chunk = defaultChunk(net, enc.shape, o.steps);
+    let state: SnnState = net.initialState();
     let maxI = -Infinity;
-    for (let t = 0; t < o.steps; t++) {
-      const out = tf.tidy(() => {
-        let x: tf.Tensor = enc.step(t);
-        const next: tf.Tensor[] = [];
-        for (let i = 0; i < l; i++) {
-          const { spikes, membrane } = lifStep(membranes[i], net.current(i, x, t, false), { leak: 1, threshold: thresholds[i], order: o.order, reset: 'subtract' });
-          next.push(membrane);
-          x = net.nextInput(i, spikes);
-        }
-        return { next, peak: tf.max(net.current(l, x, t, false)) };
-      });
-      maxI = Math.max(maxI, (await out.peak.data())[0]);
-      out.peak.dispose();
-      for (const m of membranes) m?.dispose();
-      membranes = out.next;
+    for (let t0 = 0; t0 < o.steps; t0 += chunk) {
+      const k = Math.min(chunk, o.steps - t0);
+      let next = state;
+      const peak = tf.tidy(() => {
+        const frames = Array.from({ length: k }, (_, j) => enc.step(t0 + j));
+        const r = net.runLayers(state, tf.concat(frames, 0) as tf.Tensor4D, t0, k, { training: false }, l);
+        next = r.state;
+        return [tf.max(r.last), ...next.neurons.slice(0, l).flatMap((n) => n ?? [])];
+      })[0];
+      maxI = Math.max(maxI, (await peak.data())[0]);
+      peak.dispose();
+      for (const n of state.neurons) for (const x of n ?? []) x.dispose();
+      state = next;
     }
-    for (const m of membranes) m?.dispose();
+    for (const n of state.neurons) for (const x of n ?? []) x.dispose();
     enc.dispose();
     if (!(maxI > 0)) throw new Error(`convert: layer ${SPIKING_LAYERS[l]} received no positive input current in ${o.steps} steps; the ANN or the balancing batch is degenerate`);
     thresholds[l] = maxI;

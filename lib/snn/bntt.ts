@@ -29,8 +29,6 @@ export class Bntt {
   constructor(readonly name: string, readonly channels: number, readonly timesteps: number, center = false) {
     this.gamma = tf.variable(tf.ones([timesteps, channels]) as tf.Tensor2D, true);
     this.beta = center ? tf.variable(tf.zeros([timesteps, channels]) as tf.Tensor2D, true) : null;
-    // tfjs's gradient tape cannot handle batchNorm without an offset: BNTT passes a zero one.
-    this.zeroShift = center ? null : tf.keep(tf.zeros([channels]) as tf.Tensor1D);
     this.runningMean = tf.variable(tf.zeros([timesteps, channels]) as tf.Tensor2D, false);
     this.runningVar = tf.variable(tf.ones([timesteps, channels]) as tf.Tensor2D, false);
   }
@@ -45,29 +43,80 @@ export class Bntt {
    * and folds them into step t's running averages (outside the gradient).
    */
   apply(x: tf.Tensor, t: number, training: boolean): tf.Tensor {
-    const axes = x.rank === 4 ? [0, 1, 2] : [0];
-    let mean: tf.Tensor, variance: tf.Tensor;
-    if (training) {
-      const m = tf.moments(x, axes);
-      mean = m.mean;
-      variance = m.variance;
-      const n = axes.reduce((a, ax) => a * x.shape[ax], 1);
-      this.updateRunning(t, mean, variance, n);
-    } else {
-      mean = this.row(this.runningMean, t);
-      variance = this.row(this.runningVar, t);
-    }
-    // One fused kernel instead of four element-wise ones; its gradient covers mean and variance.
-    return tf.batchNorm(x, mean, variance, this.beta ? this.row(this.beta, t) : (this.zeroShift as tf.Tensor1D), this.row(this.gamma, t), BNTT_EPS);
+    return this.applySteps(x, t, 1, training);
   }
 
-  private readonly zeroShift: tf.Tensor1D | null;
-  private pending: Array<{ t: number; mean: tf.Tensor; variance: tf.Tensor; n: number }> = [];
+  /**
+   * Normalises steps t0 … t0+T−1 at once: `x` is time-major [T·B,H,W,C] or [T·B,C], and each
+   * step's slice gets its own statistics and scale, exactly as T calls of `apply` would, in a
+   * handful of kernels for all steps. Training records each step's batch statistics.
+   */
+  applySteps(x: tf.Tensor, t0: number, timesteps: number, training: boolean): tf.Tensor {
+    const c = this.channels;
+    const perStep = x.size / (timesteps * c);
+    if (!Number.isInteger(perStep) || x.shape[x.rank - 1] !== c) throw new Error(`${this.name}: expected [T·B, …, ${c}] for ${timesteps} steps, got [${x.shape.join(', ')}]`);
+    const x3 = tf.reshape(x, [timesteps, perStep, c]);
+    const rows = this.rows(t0, timesteps);
+    const gamma = tf.reshape(rows(this.gamma), [timesteps, 1, c]);
+    const beta = this.beta ? tf.reshape(rows(this.beta), [timesteps, 1, c]) : null;
+    let y: tf.Tensor;
+    if (training) {
+      const r = normaliseWithBatchStats(x3, gamma);
+      this.record(t0, timesteps, r.mean, r.variance, perStep);
+      y = r.y;
+    } else {
+      // Evaluation: y = a·x + b per step and channel, a = γ/√(σ²+ε), b = −a·μ (+ β).
+      const scale = tf.mul(gamma, tf.reshape(tf.rsqrt(tf.add(rows(this.runningVar), BNTT_EPS)), [timesteps, 1, c]));
+      y = tf.sub(tf.mul(x3, scale), tf.mul(scale, tf.reshape(rows(this.runningMean), [timesteps, 1, c])));
+    }
+    if (beta) y = tf.add(y, beta);
+    return tf.reshape(y, x.shape);
+  }
 
-  private updateRunning(t: number, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
-    // Recorded now, folded in by `commitStats()` once per batch: one update for all steps
-    // instead of a dozen small ops per step and layer inside the training graph.
-    if (t < this.timesteps) this.pending.push({ t, mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)), n });
+  /** Rows t0 … t0+T−1 of a [T_trained, C] variable (steps beyond the trained T reuse the last). */
+  private rows(t0: number, timesteps: number): (v: tf.Tensor2D) => tf.Tensor2D {
+    const last = this.timesteps - 1;
+    if (t0 + timesteps - 1 <= last) return (v) => (timesteps === this.timesteps && t0 === 0 ? v : tf.slice(v, [t0, 0], [timesteps, this.channels]));
+    const idx = tf.tensor1d(Array.from({ length: timesteps }, (_, k) => Math.min(t0 + k, last)), 'int32');
+    return (v) => tf.gather(v, idx);
+  }
+
+  private pending: Array<{ t0: number; mean: tf.Tensor2D; variance: tf.Tensor2D; n: number }> = [];
+
+  /**
+   * Records batch statistics [T,1,C] of steps t0… for `commitStats`/`commitAverage`: one update
+   * per batch for all steps instead of a dozen small ops per step and layer inside the training
+   * graph. Steps beyond the trained T are not recorded.
+   */
+  private record(t0: number, timesteps: number, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    const k = Math.min(timesteps, this.timesteps - t0);
+    if (k <= 0) return;
+    const rows = (m: tf.Tensor) => tf.keep(tf.reshape(tf.slice(m, [0, 0, 0], [k, 1, this.channels]), [k, this.channels]) as tf.Tensor2D);
+    this.pending.push({ t0, mean: rows(mean), variance: rows(variance), n });
+  }
+
+  /**
+   * The recorded statistics as full [T_trained, C] tables (zeros where nothing was recorded),
+   * the mask of recorded steps [T_trained, 1] and how many batches each step got.
+   */
+  private gatherPending(): { mean: tf.Tensor2D; variance: tf.Tensor2D; counts: number[] } {
+    const T = this.timesteps, C = this.channels;
+    const counts = new Array<number>(T).fill(0);
+    let mean = tf.zeros([T, C]) as tf.Tensor2D, variance = tf.zeros([T, C]) as tf.Tensor2D;
+    for (const r of this.pending) {
+      const k = r.mean.shape[0];
+      const pad = (m: tf.Tensor2D) => tf.pad(m, [[r.t0, T - r.t0 - k], [0, 0]]) as tf.Tensor2D;
+      mean = tf.add(mean, pad(r.mean));
+      // Running variance is the unbiased one, as PyTorch's BatchNorm keeps.
+      variance = tf.add(variance, pad(tf.mul(r.variance, r.n > 1 ? r.n / (r.n - 1) : 1)));
+      for (let t = r.t0; t < r.t0 + k; t++) counts[t]++;
+    }
+    return { mean, variance, counts };
+  }
+
+  private clearPending(): void {
+    for (const r of this.pending) tf.dispose([r.mean, r.variance]);
+    this.pending = [];
   }
 
   /**
@@ -77,22 +126,15 @@ export class Bntt {
    */
   commitStats(): void {
     if (!this.pending.length) return;
-    const rows = this.pending;
-    this.pending = [];
     tf.tidy(() => {
-      const mask = new Float32Array(this.timesteps);
-      const means = new Array<tf.Tensor>(this.timesteps).fill(tf.zeros([this.channels]));
-      const vars = new Array<tf.Tensor>(this.timesteps).fill(tf.zeros([this.channels]));
-      for (const r of rows) {
-        mask[r.t] = 1;
-        means[r.t] = tf.reshape(r.mean, [this.channels]);
-        vars[r.t] = tf.mul(tf.reshape(r.variance, [this.channels]), r.n > 1 ? r.n / (r.n - 1) : 1);
-      }
-      const m = tf.mul(tf.tensor2d(mask, [this.timesteps, 1]), BNTT_MOMENTUM);
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, m)), tf.mul(tf.stack(means), m)) as tf.Tensor2D);
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, m)), tf.mul(tf.stack(vars), m)) as tf.Tensor2D);
+      const { mean, variance, counts } = this.gatherPending();
+      // Several recorded batches before one commit (unusual) blend in as their average.
+      const m = tf.mul(tf.tensor2d(counts.map((k) => (k ? 1 : 0)), [this.timesteps, 1]), BNTT_MOMENTUM);
+      const inv = tf.tensor2d(counts.map((k) => (k ? 1 / k : 0)), [this.timesteps, 1]);
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, m)), tf.mul(tf.mul(mean, inv), m)) as tf.Tensor2D);
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, m)), tf.mul(tf.mul(variance, inv), m)) as tf.Tensor2D);
     });
-    for (const r of rows) tf.dispose([r.mean, r.variance]);
+    this.clearPending();
   }
 
   /**
@@ -101,34 +143,20 @@ export class Bntt {
    */
   commitAverage(): void {
     if (!this.pending.length) return;
-    const rows = this.pending;
-    this.pending = [];
     tf.tidy(() => {
-      const sums = new Map<number, { mean: tf.Tensor; variance: tf.Tensor; k: number }>();
-      for (const r of rows) {
-        const v = tf.mul(r.variance, r.n > 1 ? r.n / (r.n - 1) : 1);
-        const acc = sums.get(r.t);
-        sums.set(r.t, acc ? { mean: tf.add(acc.mean, r.mean), variance: tf.add(acc.variance, v), k: acc.k + 1 } : { mean: r.mean, variance: v, k: 1 });
-      }
-      const mask = new Float32Array(this.timesteps);
-      const means: tf.Tensor[] = [], vars: tf.Tensor[] = [];
-      for (let t = 0; t < this.timesteps; t++) {
-        const acc = sums.get(t);
-        mask[t] = acc ? 1 : 0;
-        means.push(acc ? tf.div(tf.reshape(acc.mean, [this.channels]), acc.k) : tf.zeros([this.channels]));
-        vars.push(acc ? tf.div(tf.reshape(acc.variance, [this.channels]), acc.k) : tf.zeros([this.channels]));
-      }
-      const m = tf.tensor2d(mask, [this.timesteps, 1]);
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, m)), tf.mul(tf.stack(means), m)) as tf.Tensor2D);
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, m)), tf.mul(tf.stack(vars), m)) as tf.Tensor2D);
+      const { mean, variance, counts } = this.gatherPending();
+      const mask = tf.tensor2d(counts.map((k) => (k ? 1 : 0)), [this.timesteps, 1]);
+      const inv = tf.tensor2d(counts.map((k) => (k ? 1 / k : 0)), [this.timesteps, 1]);
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, tf.sub(1, mask)), tf.mul(mean, inv)) as tf.Tensor2D);
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, tf.sub(1, mask)), tf.mul(variance, inv)) as tf.Tensor2D);
     });
-    for (const r of rows) tf.dispose([r.mean, r.variance]);
+    this.clearPending();
   }
 
   /** Frees the layer's variables and constants. */
   dispose(): void {
-    tf.dispose([...Object.values(this.namedVariables()), ...(this.zeroShift ? [this.zeroShift] : []), ...this.pending.flatMap((r) => [r.mean, r.variance])]);
-    this.pending = [];
+    tf.dispose(Object.values(this.namedVariables()));
+    this.clearPending();
   }
 
   /** Trainable variables (γ, and β when centring). */
@@ -154,4 +182,41 @@ export class Bntt {
       return { scale, shift };
     });
   }
+}
+
+/**
+ * Training-mode batch norm of x [T, N, C] with statistics per step and channel over N, and scale
+ * γ [T, 1, C], as one custom-gradient op:
+ *   x̂ = (x − μ)/√(σ² + ε),  y = γ·x̂
+ *   ∂L/∂γ = Σ_N ∂L/∂y·x̂,   ∂L/∂x = γ/√(σ² + ε) · (∂L/∂y − mean_N(∂L/∂y) − x̂·mean_N(∂L/∂y·x̂))
+ * (the textbook batch-norm backward). Autodiff of the same forward records ~3× as many
+ * full-size kernels, among them broadcasts and divisions that cost most of BNTT's time.
+ * Returns the batch mean and biased variance [T, 1, C] too (outside the gradient).
+ */
+function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const n = x.shape[1] as number;
+  let stats: tf.Tensor[] = [];
+  const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
+    const mean = tf.mean(xs, 1, true);
+    const centred = tf.sub(xs, mean);
+    const variance = tf.mean(tf.square(centred), 1, true);
+    const inv = tf.rsqrt(tf.add(variance, BNTT_EPS));
+    const xhat = tf.mul(centred, inv);
+    stats = [tf.keep(mean), tf.keep(variance)];
+    save([xhat, tf.mul(g, inv)]);
+    return {
+      value: tf.mul(xhat, g),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, scale] = saved;
+        const dyXhat = tf.sum(tf.mul(dy, xh), 1, true);
+        const dGamma = dyXhat;
+        const dx = tf.mul(tf.sub(tf.sub(dy, tf.mean(dy, 1, true)), tf.mul(xh, tf.div(dyXhat, n))), scale);
+        return [dx, dGamma];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor;
+  const y = op(x, gamma);
+  // The statistics were kept past the op's own tidy: hand them to the caller's scope.
+  const [mean, variance] = stats.map((t) => { const c = tf.clone(t); t.dispose(); return c; });
+  return { y, mean, variance };
 }

@@ -9,9 +9,21 @@
  * Reset is a named choice: 'subtract' (soft, default), 'zero' (hard) or 'none'. The reset term
  * carries no gradient, as in the authors' code.
  *
- * Surrogate (the authors' BNTT code): dS/du = 0.3 · max(0, 1 − |u/θ − 1|), piecewise linear around θ.
+ * Surrogate: a parameter (lib/snn/surrogate.ts); default the authors' piecewise-linear
+ * dS/du = 0.3 · max(0, 1 − |u/θ − 1|).
+ *
+ * `lifStep` is one step with ordinary ops (the reference). `Lif.run` simulates many steps in one
+ * custom-gradient op: the forward loop and a hand-written backward loop (BPTT through the
+ * recursion) cost a few kernels per step instead of the dozens autodiff would record.
+ *
+ * Usage: `const lif = new Lif({ leak: 0.99, threshold: 1, order: 'integrate-then-fire', reset: 'subtract' });
+ * const { spikes, state } = lif.run(null, currents, T)` with currents [T·B, …] time-major.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_SURROGATE, spike, type Surrogate } from './surrogate';
+import type { NeuronRun, NeuronState, SpikingNeuron } from './neuron';
+
+export { spike, SURROGATE_SCALE } from './surrogate';
 
 /** When a neuron fires relative to its integration (see module doc). */
 export type NeuronOrder = 'integrate-then-fire' | 'fire-then-integrate';
@@ -26,28 +38,13 @@ export interface LifConfig {
   threshold: number;
   order: NeuronOrder;
   reset: ResetMode;
+  /** Backward-pass derivative of the spike (default: the authors' piecewise-linear one). */
+  surrogate?: Surrogate;
 }
 
-/** Surrogate slope factor of the authors' code. */
-export const SURROGATE_SCALE = 0.3;
-
-/** Heaviside spike H(u − θ) with the piecewise-linear surrogate gradient in the backward pass. */
-export function spike(u: tf.Tensor, threshold: number): tf.Tensor {
-  // Comparison + cast: tf.step would do the same but costs ~6 kernels (NaN checks, fills) on
-  // tfjs-node, and this op runs for every neuron at every step.
-  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x]);
-    return {
-      value: tf.cast(tf.greater(x, threshold), 'float32'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, surrogateGrad(saved[0], threshold))],
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(u);
-}
-
-/** The surrogate derivative dS/du = 0.3·max(0, 1 − |u/θ − 1|) = (0.3/θ)·max(0, θ − |u − θ|). */
+/** The authors' surrogate derivative dS/du = 0.3·max(0, 1 − |u/θ − 1|) = (0.3/θ)·max(0, θ − |u − θ|). */
 export function surrogateGrad(u: tf.Tensor, threshold: number): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.relu(tf.sub(threshold, tf.abs(tf.sub(u, threshold)))), SURROGATE_SCALE / threshold));
+  return DEFAULT_SURROGATE.grad(u, threshold);
 }
 
 /**
@@ -56,11 +53,14 @@ export function surrogateGrad(u: tf.Tensor, threshold: number): tf.Tensor {
  */
 function resetTerm(u: tf.Tensor, cfg: LifConfig): tf.Tensor {
   if (cfg.reset === 'none') return u;
-  const f = tf.customGrad(((x: tf.Tensor) => {
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const fired = tf.cast(tf.greater(x, cfg.threshold), 'float32');
     const value = cfg.reset === 'subtract' ? tf.sub(x, tf.mul(fired, cfg.threshold)) : tf.mul(x, tf.sub(1, fired));
-    // 'zero' reset: d/dx of x·(1 − s) with s constant is (1 − s); 'subtract': 1.
-    return { value, gradFunc: (dy: tf.Tensor) => [cfg.reset === 'subtract' ? dy : tf.mul(dy, tf.sub(1, fired))] };
+    // 'zero' reset: d/dx of x·(1 − s) with s constant is (1 − s); 'subtract': 1. The mask is
+    // saved (the forward's own tensors are freed when it returns).
+    const keep = cfg.reset === 'zero' ? tf.sub(1, fired) : null;
+    if (keep) save([keep]);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [keep ? tf.mul(dy, saved[0]) : dy] };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(u);
 }
@@ -71,12 +71,127 @@ function resetTerm(u: tf.Tensor, cfg: LifConfig): tf.Tensor {
  */
 export function lifStep(u: tf.Tensor | null, current: tf.Tensor, cfg: LifConfig): { spikes: tf.Tensor; membrane: tf.Tensor } {
   const prev = u ?? tf.zerosLike(current);
+  const sg = cfg.surrogate ?? DEFAULT_SURROGATE;
   if (cfg.order === 'integrate-then-fire') {
     const v = tf.add(tf.mul(prev, cfg.leak), current);
-    const s = spike(v, cfg.threshold);
+    const s = spike(v, cfg.threshold, sg);
     return { spikes: s, membrane: resetTerm(v, cfg) };
   }
-  const s = spike(prev, cfg.threshold);
+  const s = spike(prev, cfg.threshold, sg);
   const v = tf.add(tf.mul(resetTerm(prev, cfg), cfg.leak), current);
   return { spikes: s, membrane: v };
+}
+
+/** Splits a time-major [T·B, …] tensor into T tensors [B, …] (one kernel). */
+export function splitSteps(x: tf.Tensor, timesteps: number): tf.Tensor[] {
+  const b = x.shape[0] / timesteps;
+  if (!Number.isInteger(b)) throw new Error(`splitSteps: leading dimension ${x.shape[0]} is not a multiple of ${timesteps} steps`);
+  return tf.unstack(tf.reshape(x, [timesteps, b, ...x.shape.slice(1)]));
+}
+
+/** The LIF neuron (see module doc) behind the `SpikingNeuron` interface; state = [membrane]. */
+export class Lif implements SpikingNeuron {
+  readonly surrogate: Surrogate;
+
+  constructor(readonly config: LifConfig) {
+    if (!(config.threshold > 0)) throw new Error(`Lif: threshold must be > 0, got ${config.threshold}`);
+    this.surrogate = config.surrogate ?? DEFAULT_SURROGATE;
+  }
+
+  step(state: NeuronState | null, current: tf.Tensor): NeuronRun {
+    const { spikes, membrane } = lifStep(state?.[0] ?? null, current, { ...this.config, surrogate: this.surrogate });
+    return { spikes, state: [membrane] };
+  }
+
+  /**
+   * `timesteps` steps at once: currents [T·B, …] time-major → spikes [T·B, …] and the final
+   * membrane. Differentiable w.r.t. the currents and the initial membrane; the returned final
+   * state is detached (a differentiable unroll runs all its steps in one call).
+   */
+  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number): NeuronRun {
+    const b = currents.shape[0] / timesteps;
+    const u0 = state?.[0] ?? tf.zeros([b, ...currents.shape.slice(1)]);
+    let final: tf.Tensor | null = null;
+    const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
+      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(I, init, timesteps) : this.forwardFti(I, init, timesteps);
+      final = tf.keep(r.final);
+      save([r.saved]);
+      return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => this.backward(dy, saved[0], timesteps) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
+    // A zero initial state is left to the caller's tidy: the gradient tape still refers to it.
+    const spikes = op(currents, u0);
+    // The forward kept its final membrane past its own tidy; hand it to the caller's scope instead.
+    const kept = final as unknown as tf.Tensor;
+    const membrane = tf.clone(kept);
+    kept.dispose();
+    return { spikes, state: [membrane] };
+  }
+
+  /** Integrate-then-fire; saves every step's pre-reset membrane V_t. */
+  private forwardItf(I: tf.Tensor, u0: tf.Tensor, T: number) {
+    const { leak, threshold: th, reset } = this.config;
+    const lam = tf.scalar(leak), theta = tf.scalar(th);
+    const currents = splitSteps(I, T);
+    const spikes: tf.Tensor[] = [], vs: tf.Tensor[] = [];
+    let u = u0;
+    for (let t = 0; t < T; t++) {
+      const v = leak === 1 ? tf.add(u, currents[t]) : tf.add(tf.mul(u, lam), currents[t]);
+      const s = tf.cast(tf.greater(v, theta), 'float32');
+      u = reset === 'subtract' ? tf.sub(v, th === 1 ? s : tf.mul(s, theta)) : reset === 'zero' ? tf.mul(v, tf.sub(1, s)) : v;
+      spikes.push(s);
+      vs.push(v);
+    }
+    return { spikes: tf.concat(spikes, 0), saved: tf.concat(vs, 0), final: u };
+  }
+
+  /** Fire-then-integrate; saves every step's incoming membrane u_{t−1}. */
+  private forwardFti(I: tf.Tensor, u0: tf.Tensor, T: number) {
+    const { leak, threshold: th, reset } = this.config;
+    const lam = tf.scalar(leak), theta = tf.scalar(th);
+    const currents = splitSteps(I, T);
+    const spikes: tf.Tensor[] = [], us: tf.Tensor[] = [];
+    let u = u0;
+    for (let t = 0; t < T; t++) {
+      const s = tf.cast(tf.greater(u, theta), 'float32');
+      const r = reset === 'subtract' ? tf.sub(u, tf.mul(s, theta)) : reset === 'zero' ? tf.mul(u, tf.sub(1, s)) : u;
+      spikes.push(s);
+      us.push(u);
+      u = tf.add(leak === 1 ? r : tf.mul(r, lam), currents[t]);
+    }
+    return { spikes: tf.concat(spikes, 0), saved: tf.concat(us, 0), final: u };
+  }
+
+  /**
+   * BPTT through the recursion. With G_t = ∂L/∂s_t · σ'(x_t) (x_t the membrane the spike was
+   * read from) and r_t = ∂reset/∂x (1, or 1 − s_t for 'zero'):
+   *  integrate-then-fire: ∂L/∂v_t = G_t + r_t·λ·∂L/∂v_{t+1};  ∂L/∂I_t = ∂L/∂v_t;  ∂L/∂u_0 = λ·∂L/∂v_0
+   *  fire-then-integrate: ∂L/∂I_t = ∂L/∂u_t;  ∂L/∂u_{t−1} = G_t + r_t·λ·∂L/∂u_t
+   */
+  private backward(dy: tf.Tensor, saved: tf.Tensor, T: number): tf.Tensor[] {
+    const { leak, threshold: th, reset, order } = this.config;
+    const G = splitSteps(tf.mul(dy, this.surrogate.grad(saved, th)), T);
+    const keep = reset === 'zero' ? splitSteps(tf.sub(1, tf.cast(tf.greater(saved, th), 'float32')), T) : null;
+    const lam = tf.scalar(leak);
+    const carry = (g: tf.Tensor, t: number) => {
+      const kept = keep ? tf.mul(g, keep[t]) : g;
+      return leak === 1 ? kept : tf.mul(kept, lam);
+    };
+    const dI: tf.Tensor[] = new Array(T);
+    let g: tf.Tensor | null = null;
+    if (order === 'integrate-then-fire') {
+      for (let t = T - 1; t >= 0; t--) {
+        const dv: tf.Tensor = g ? tf.add(G[t], g) : G[t];
+        dI[t] = dv;
+        // ∂L/∂u_{t−1} through v_t = λ·u_{t−1} + I_t, where u_{t−1} = reset(v_{t−1}).
+        g = leak === 1 ? dv : tf.mul(dv, lam);
+        if (keep && t > 0) g = tf.mul(g, keep[t - 1]);
+      }
+      return [tf.concat(dI, 0), g as tf.Tensor];
+    }
+    for (let t = T - 1; t >= 0; t--) {
+      dI[t] = g ?? tf.zerosLike(G[t]);
+      g = g ? tf.add(G[t], carry(g, t)) : G[t];
+    }
+    return [tf.concat(dI, 0), g as tf.Tensor];
+  }
 }

@@ -6,11 +6,21 @@
  * layer; the output layer fc2 neither leaks nor spikes: its membrane accumulates W·s over all
  * steps and logits = membrane / T (as in the authors' code).
  *
+ * Two ways to advance it, with the same result (a test compares them):
+ * - `step`: one time-step through all layers (the reference; SAM's paper formulation).
+ * - `run`: several time-steps layer by layer. Layer l's synaptic input at every step is known once
+ *   layer l−1 has run them all, so one convolution, one BNTT and one fused neuron recursion cover
+ *   all steps (SpikingJelly's multi-step mode): far fewer, larger kernels.
+ *
+ * Neurons are pluggable (lib/snn/neuron.ts; LIF by default, `neuron`/`surrogate` in the config).
  * State is explicit (passed in, returned out): two networks in one process never interfere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Bntt } from './bntt';
-import { lifStep, type LifConfig, type NeuronOrder, type ResetMode } from './lif';
+import type { NeuronOrder, ResetMode } from './lif';
+import type { NeuronState, SpikingNeuron } from './neuron';
+import { createNeuron, type NeuronSpec } from './neuron-spec';
+import type { SurrogateSpec } from './surrogate';
 import type { LayerName } from './observer';
 import { CONV_LAYERS, VGG11_POOL_AFTER, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import type { Rng } from '../random';
@@ -41,12 +51,21 @@ export interface SpikingVggConfig {
   bntt: boolean;
   /** Constant bias currents (from a converted ANN's folded batch norm). */
   biases?: boolean;
+  /** Neuron model of every spiking layer (default LIF). */
+  neuron?: NeuronSpec;
+  /** Surrogate derivative of the spike (default: the authors' piecewise-linear, scale 0.3). */
+  surrogate?: SurrogateSpec;
 }
 
-/** Membranes of every spiking layer plus the output accumulator. Null before step 0. */
+/** The neuron state of every spiking layer plus the output accumulator. Null before step 0. */
 export interface SnnState {
-  membranes: (tf.Tensor | null)[];
+  neurons: (NeuronState | null)[];
   output: tf.Tensor2D | null;
+}
+
+/** Every tensor a state holds (to keep or dispose it). */
+export function stateTensors(s: SnnState): tf.Tensor[] {
+  return [...s.neurons.flatMap((n) => n ?? []), ...(s.output ? [s.output] : [])];
 }
 
 /** Zero-valued tensors added to spike maps so that gradients w.r.t. those maps can be taken. */
@@ -55,14 +74,24 @@ export interface Probes {
   get(layer: LayerName | 'input', t: number): tf.Tensor | undefined;
 }
 
-/** Per-step options of `SpikingVgg.step`. */
+/** Options of `SpikingVgg.step` and `SpikingVgg.run`. */
 export interface StepContext {
   training: boolean;
-  /** Called with each requested layer's spikes (before pooling). */
+  /**
+   * Called with each requested layer's spikes (before pooling): [B,H,W,C] from `step`, time-major
+   * [T·B,H,W,C] from `run` (fc1 as [·,1,1,C]).
+   */
   emit?: (layer: LayerName, spikes: tf.Tensor4D) => void;
   /** Layers to emit. */
   record?: ReadonlySet<LayerName>;
   probes?: Probes;
+}
+
+/** What `SpikingVgg.run` returns. */
+export interface RunResult {
+  state: SnnState;
+  /** The output layer's input current at each step, [T·B, classes] time-major (the state's output already includes their sum). */
+  outputs: tf.Tensor2D;
 }
 
 /** A VGG11 SNN: weights, optional BNTT layers and neuron parameters. */
@@ -98,20 +127,22 @@ export class SpikingVgg {
 
   /** The state before step 0. */
   initialState(): SnnState {
-    return { membranes: SPIKING_LAYERS.map(() => null), output: null };
+    return { neurons: SPIKING_LAYERS.map(() => null), output: null };
   }
 
-  private lif(i: number): LifConfig {
-    return { leak: this.config.leak, threshold: this.config.thresholds[i], order: this.config.order, reset: this.config.reset };
+  /** The neurons of spiking layer `i` (0..8), built from the config (thresholds may change after conversion). */
+  neuron(i: number): SpikingNeuron {
+    const c = this.config;
+    return createNeuron(c.neuron, { leak: c.leak, threshold: c.thresholds[i], order: c.order, reset: c.reset, surrogate: c.surrogate });
   }
 
   /** Weighted input current of spiking layer `i` (0..8) for its input `x`, through BNTT if present. */
-  current(i: number, x: tf.Tensor, t: number, training: boolean): tf.Tensor {
+  current(i: number, x: tf.Tensor, t: number, training: boolean, timesteps = 1): tf.Tensor {
     let z = i < 8 ? tf.conv2d(x as tf.Tensor4D, this.weights.convs[i], 1, 'same') : tf.matMul(x as tf.Tensor2D, this.weights.fc1);
     // A converted network carries the biases of the ANN's folded batch norm: constant currents.
     const b = this.weights.biases ? (i < 8 ? this.weights.biases.convs[i] : this.weights.biases.fc1) : null;
     if (b) z = tf.add(z, b);
-    return this.bntt ? this.bntt[i].apply(z, t, training) : z;
+    return this.bntt ? this.bntt[i].applySteps(z, t, timesteps, training) : z;
   }
 
   /** What spiking layer `i`'s spikes become as the next layer's input: pooled, globally averaged after conv8. */
@@ -123,10 +154,10 @@ export class SpikingVgg {
 
   /**
    * One time-step: input spikes [B,H,W,C] at step t → new state. Differentiable (surrogate);
-   * the caller manages memory (`simulate` tidies each step, training keeps the whole graph).
+   * the caller manages memory (`simulate` tidies each chunk, training keeps the whole graph).
    */
   step(state: SnnState, input: tf.Tensor4D, t: number, ctx: StepContext): SnnState {
-    const membranes: tf.Tensor[] = [];
+    const neurons: NeuronState[] = [];
     const probe = (layer: LayerName | 'input', s: tf.Tensor) => {
       const p = ctx.probes?.get(layer, t);
       return p ? tf.add(s, p) : s;
@@ -134,14 +165,54 @@ export class SpikingVgg {
     let x: tf.Tensor = probe('input', input);
     for (let i = 0; i < 9; i++) {
       const layer = SPIKING_LAYERS[i];
-      const { spikes, membrane } = lifStep(state.membranes[i], this.current(i, x, t, ctx.training), this.lif(i));
-      membranes.push(membrane);
-      const s = probe(layer, spikes);
-      if (ctx.emit && ctx.record?.has(layer)) ctx.emit(layer, (i < 8 ? s : tf.reshape(s, [s.shape[0], 1, 1, s.shape[1] as number])) as tf.Tensor4D);
+      const r = this.neuron(i).step(state.neurons[i], this.current(i, x, t, ctx.training));
+      neurons.push(r.state);
+      const s = probe(layer, r.spikes);
+      if (ctx.emit && ctx.record?.has(layer)) ctx.emit(layer, asMap(s));
       x = this.nextInput(i, s);
     }
     const z = tf.matMul(x as tf.Tensor2D, this.weights.fc2) as tf.Tensor2D;
-    return { membranes, output: state.output ? (tf.add(state.output, z) as tf.Tensor2D) : z };
+    return { neurons, output: state.output ? (tf.add(state.output, z) as tf.Tensor2D) : z };
+  }
+
+  /**
+   * Steps t0 … t0+T−1 at once, layer by layer: `inputs` are the input spikes of those steps,
+   * time-major [T·B,H,W,C]. Same result as T calls of `step`; differentiable w.r.t. the inputs,
+   * weights and probes within the call (the returned state is detached: a differentiable unroll
+   * runs all its steps in one call). Memory: every layer's T steps at once; `simulate` bounds T.
+   */
+  run(state: SnnState, inputs: tf.Tensor4D, t0: number, timesteps: number, ctx: StepContext): RunResult {
+    const r = this.runLayers(state, inputs, t0, timesteps, ctx, SPIKING_LAYERS.length);
+    return { state: r.state, outputs: r.last as tf.Tensor2D };
+  }
+
+  /**
+   * Runs spiking layers 0 … stop−1 over T steps and returns the input current of layer `stop`
+   * ([T·B, …]; for stop = 9 the output layer's) with the new states of the layers that ran.
+   * Threshold balancing uses it to see the current reaching each layer.
+   */
+  runLayers(state: SnnState, inputs: tf.Tensor4D, t0: number, timesteps: number, ctx: StepContext, stop: number): { state: SnnState; last: tf.Tensor } {
+    const probe = (layer: LayerName | 'input', s: tf.Tensor) => {
+      if (!ctx.probes) return s;
+      const ps = Array.from({ length: timesteps }, (_, k) => ctx.probes?.get(layer, t0 + k));
+      if (ps.every((p) => !p)) return s;
+      const shape = [s.shape[0] / timesteps, ...s.shape.slice(1)];
+      return tf.add(s, tf.concat(ps.map((p) => p ?? tf.zeros(shape)), 0));
+    };
+    const neurons: (NeuronState | null)[] = [...state.neurons];
+    let x: tf.Tensor = probe('input', inputs);
+    for (let i = 0; i < stop; i++) {
+      const layer = SPIKING_LAYERS[i];
+      const r = this.neuron(i).run(state.neurons[i], this.current(i, x, t0, ctx.training, timesteps), timesteps);
+      neurons[i] = r.state;
+      const s = probe(layer, r.spikes);
+      if (ctx.emit && ctx.record?.has(layer)) ctx.emit(layer, asMap(s));
+      x = this.nextInput(i, s);
+    }
+    if (stop < SPIKING_LAYERS.length) return { state: { neurons, output: state.output }, last: this.current(stop, x, t0, ctx.training, timesteps) };
+    const z = tf.matMul(x as tf.Tensor2D, this.weights.fc2) as tf.Tensor2D;
+    const total = tf.sum(tf.reshape(z, [timesteps, -1, z.shape[1]]), 0) as tf.Tensor2D;
+    return { state: { neurons, output: state.output ? (tf.add(state.output, total) as tf.Tensor2D) : total }, last: z };
   }
 
   /** Frees every variable. */
@@ -149,4 +220,9 @@ export class SpikingVgg {
     for (const b of this.bntt ?? []) b.dispose();
     tf.dispose(Object.values(this.namedVariables()).filter((v) => !v.isDisposed));
   }
+}
+
+/** A layer's spikes as a 4-D map: conv maps as they are, fc1's [N, C] as [N, 1, 1, C]. */
+function asMap(s: tf.Tensor): tf.Tensor4D {
+  return (s.rank === 4 ? s : tf.reshape(s, [s.shape[0], 1, 1, s.shape[1] as number])) as tf.Tensor4D;
 }

@@ -1,7 +1,7 @@
 /**
  * Observers watch a spiking simulation step by step. The simulation calls `onStep` once per
- * recorded layer per time-step with that layer's spike map; `simulate` disposes the tensor right
- * after the call returns (a differentiable `unroll` when its gradient pass ends), so an observer
+ * recorded layer per time-step with that layer's spike map; `simulate` disposes the tensor when
+ * its chunk of steps ends (a differentiable `unroll` when its gradient pass ends), so an observer
  * keeps only its own running state (`tf.keep(tf.clone(x))` what it must).
  * SAM, spike counts and recordings are observers: an explanation costs one forward pass and
  * O(1) extra memory per neuron, whatever the number of steps.
@@ -22,7 +22,12 @@ export interface SimulationInfo {
   inputWidth: number;
 }
 
-/** A consumer of spikes, called in time order: t = 0 .. T-1, layers in network order within a step. */
+/**
+ * A consumer of spikes. For each layer, `onStep` comes in time order t = 0 … T−1. The simulation
+ * runs several steps of one layer before the next layer (layer by layer, in chunks of steps), so
+ * calls of different layers interleave by chunk, not by step: keep state per layer. `onOutput`
+ * for a step comes after every layer's spikes of that step.
+ */
 export interface SimulationObserver {
   /** Layers this observer wants (the simulation records only those somebody asked for). */
   readonly layers: readonly LayerName[];

@@ -3,7 +3,7 @@
  * stays flat whatever T is) and a differentiable unroll for BPTT and gradient-based methods.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SpikingVgg, SnnState, Probes, StepContext } from './network';
+import { stateTensors, type SpikingVgg, type SnnState, type Probes, type StepContext } from './network';
 import type { LayerName, SimulationObserver } from './observer';
 
 /** Anything that yields input spikes step by step (e.g. a Poisson encoder). */
@@ -16,6 +16,23 @@ export interface SpikeSource {
 export interface SimulateOptions {
   timesteps: number;
   observers?: SimulationObserver[];
+  /**
+   * Steps run at once, layer by layer (`SpikingVgg.run`). Default: as many as keep the largest
+   * layer's tensor for the chunk under `CHUNK_ELEMENTS` floats. Memory grows with it; results do not change.
+   */
+  chunk?: number;
+  /** Advance one step at a time through all layers (`SpikingVgg.step`): the slow reference path. */
+  stepwise?: boolean;
+}
+
+/** Float budget of the largest per-layer tensor of one chunk (2^25 floats = 128 MB). */
+export const CHUNK_ELEMENTS = 2 ** 25;
+
+/** Default steps per chunk for a batch of `shape` inputs: conv1's output (the largest map) within `CHUNK_ELEMENTS`. */
+export function defaultChunk(net: SpikingVgg, shape: readonly number[], timesteps: number): number {
+  const [b, h, w] = shape;
+  const perStep = b * h * w * Math.max(net.config.arch.channels[0], shape[3] ?? 3);
+  return Math.max(1, Math.min(timesteps, Math.floor(CHUNK_ELEMENTS / perStep)));
 }
 
 function checkSource(first: tf.Tensor4D): void {
@@ -23,22 +40,40 @@ function checkSource(first: tf.Tensor4D): void {
   if (h % 16 !== 0 || w % 16 !== 0) throw new Error(`simulate: input height and width must be multiples of 16, got ${h}×${w}`);
 }
 
+/** Input spikes of steps t0 … t0+k−1, time-major [k·B,H,W,C]; the per-step frames are freed by the caller's tidy. */
+function sourceSteps(source: SpikeSource, t0: number, k: number, watch: Watchers): tf.Tensor4D {
+  const frames: tf.Tensor4D[] = [];
+  for (let t = t0; t < t0 + k; t++) frames.push(watch.input(source.step(t), t));
+  return k === 1 ? frames[0] : (tf.concat(frames, 0) as tf.Tensor4D);
+}
+
 /**
  * Simulates `net` for `timesteps` steps (evaluation mode) and returns logits = output / T,
- * [B, classes]. Observers see the spikes of the layers they asked for at every step.
+ * [B, classes]. Observers see the spikes of the layers they asked for at every step. Runs in
+ * chunks of steps (one tidy each), so memory stays flat whatever T is.
  */
 export function simulate(net: SpikingVgg, source: SpikeSource, opts: SimulateOptions): tf.Tensor2D {
   const watch = new Watchers(opts.observers ?? [], opts.timesteps);
   let state: SnnState = net.initialState();
-  for (let t = 0; t < opts.timesteps; t++) {
-    const next = tf.tidy(() => {
-      const input = watch.input(source.step(t), t);
-      const s = net.step(state, input, t, { training: false, ...watch.context(t) });
-      watch.output(s, t);
-      return [...(s.membranes as tf.Tensor[]), s.output as tf.Tensor];
+  let chunk = opts.stepwise ? 1 : (opts.chunk ?? 0);
+  if (opts.chunk !== undefined && !(Number.isInteger(opts.chunk) && opts.chunk >= 1)) throw new Error(`simulate: chunk must be a positive integer, got ${opts.chunk}`);
+  for (let t0 = 0; t0 < opts.timesteps;) {
+    let next: SnnState = state;
+    let k = 0;
+    // The tidy keeps what it returns: the new state's tensors.
+    tf.tidy(() => {
+      if (t0 === 0) {
+        const first = watch.input(source.step(0), 0);
+        if (!chunk) chunk = defaultChunk(net, first.shape, opts.timesteps);
+        first.dispose();
+      }
+      k = Math.min(chunk, opts.timesteps - t0);
+      next = advance(net, state, sourceSteps(source, t0, k, watch), t0, k, { training: false }, watch, !!opts.stepwise);
+      return stateTensors(next);
     });
     disposeState(state);
-    state = { membranes: next.slice(0, -1), output: next[next.length - 1] as tf.Tensor2D };
+    state = next;
+    t0 += k;
   }
   watch.end();
   const logits = tf.div(state.output as tf.Tensor2D, opts.timesteps) as tf.Tensor2D;
@@ -57,28 +92,44 @@ export interface UnrollOptions {
    * the enclosing tidy ends (`tf.keep(tf.clone(x))` what must outlive it).
    */
   observers?: SimulationObserver[];
+  /** Advance one step at a time through all layers (the slow reference path). */
+  stepwise?: boolean;
 }
 
 /**
  * Differentiable unroll (for BPTT, SNN-crafted Grad-CAM, FGSM): all T steps stay in the
- * gradient graph. Call inside `tf.grads`/`optimizer.minimize`. Returns logits = output / T.
+ * gradient graph, run layer by layer in one chunk. Call inside `tf.grads`/`optimizer.minimize`.
+ * Returns logits = output / T.
  */
 export function unroll(net: SpikingVgg, source: SpikeSource, timesteps: number, opts: UnrollOptions): tf.Tensor2D {
   const watch = new Watchers(opts.observers ?? [], timesteps);
-  let state: SnnState = net.initialState();
-  for (let t = 0; t < timesteps; t++) {
-    const input = watch.input(source.step(t), t);
-    state = net.step(state, input, t, { training: opts.training, probes: opts.probes, ...watch.context(t) });
-    watch.output(state, t);
-  }
+  const inputs = sourceSteps(source, 0, timesteps, watch);
+  const state = advance(net, net.initialState(), inputs, 0, timesteps, { training: opts.training, probes: opts.probes }, watch, !!opts.stepwise);
   watch.end();
   return tf.div(state.output as tf.Tensor2D, timesteps) as tf.Tensor2D;
+}
+
+/** Advances `k` steps from t0 (layer by layer, or step by step for the reference path), feeding the observers. */
+function advance(net: SpikingVgg, state: SnnState, inputs: tf.Tensor4D, t0: number, k: number, ctx: StepContext, watch: Watchers, stepwise: boolean): SnnState {
+  if (stepwise) {
+    let s = state;
+    const frames = k === 1 ? [inputs] : (tf.unstack(tf.reshape(inputs, [k, -1, ...inputs.shape.slice(1)])) as tf.Tensor4D[]);
+    for (let j = 0; j < k; j++) {
+      s = net.step(s, frames[j], t0 + j, { ...ctx, ...watch.context(t0 + j, 1) });
+      watch.outputAt(s.output as tf.Tensor2D, t0 + j);
+    }
+    return s;
+  }
+  const r = net.run(state, inputs, t0, k, { ...ctx, ...watch.context(t0, k) });
+  watch.outputs(state.output, r.outputs, t0, k);
+  return r.state;
 }
 
 /** The observer calls `simulate` and `unroll` share; with no observers it costs nothing. */
 class Watchers {
   private readonly record: ReadonlySet<LayerName>;
   private readonly wantOutput: boolean;
+  private begun = false;
 
   constructor(private readonly observers: readonly SimulationObserver[], private readonly timesteps: number) {
     this.record = new Set<LayerName>(observers.flatMap((o) => [...o.layers]));
@@ -87,24 +138,42 @@ class Watchers {
 
   /** Checks the first input and announces the run; returns the input unchanged. */
   input(x: tf.Tensor4D, t: number): tf.Tensor4D {
-    if (t === 0) {
+    if (t === 0 && !this.begun) {
+      this.begun = true;
       checkSource(x);
       for (const o of this.observers) o.begin?.({ timesteps: this.timesteps, batch: x.shape[0], inputHeight: x.shape[1], inputWidth: x.shape[2] });
     }
     return x;
   }
 
-  /** The `record`/`emit` part of a step's context. */
-  context(t: number): Pick<StepContext, 'record' | 'emit'> {
+  /** The `record`/`emit` part of the context of steps t0 … t0+k−1: per-step spikes to `onStep`, in time order per layer. */
+  context(t0: number, k: number): Pick<StepContext, 'record' | 'emit'> {
     if (this.record.size === 0) return {};
-    return { record: this.record, emit: (layer, spikes) => { for (const o of this.observers) if (o.layers.includes(layer)) o.onStep(layer, t, spikes); } };
+    return {
+      record: this.record,
+      emit: (layer, spikes) => {
+        const frames = k === 1 ? [spikes] : (tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[]);
+        for (const o of this.observers) if (o.layers.includes(layer)) frames.forEach((f, j) => o.onStep(layer, t0 + j, f));
+      },
+    };
   }
 
-  /** Hands the running logits (output / (t+1)) to the observers that want them. */
-  output(s: SnnState, t: number): void {
+  /** Hands the running logits after step t (accumulated output / (t+1)) to the observers that want them. */
+  outputAt(accumulated: tf.Tensor2D, t: number): void {
     if (!this.wantOutput) return;
-    const logits = tf.div(s.output as tf.Tensor2D, t + 1) as tf.Tensor2D;
+    const logits = tf.div(accumulated, t + 1) as tf.Tensor2D;
     for (const o of this.observers) o.onOutput?.(t, logits);
+  }
+
+  /** The same for steps t0 … t0+k−1: `prev` is the accumulated output before t0 (null at 0), `currents` the output layer's input per step, [k·B, classes]. */
+  outputs(prev: tf.Tensor2D | null, currents: tf.Tensor2D, t0: number, k: number): void {
+    if (!this.wantOutput) return;
+    let acc = prev;
+    const steps = k === 1 ? [currents] : (tf.unstack(tf.reshape(currents, [k, -1, currents.shape[1]])) as tf.Tensor2D[]);
+    steps.forEach((z, j) => {
+      acc = acc ? (tf.add(acc, z) as tf.Tensor2D) : z;
+      this.outputAt(acc, t0 + j);
+    });
   }
 
   end(): void {
@@ -113,6 +182,5 @@ class Watchers {
 }
 
 function disposeState(s: SnnState): void {
-  for (const m of s.membranes) m?.dispose();
-  s.output?.dispose();
+  for (const x of stateTensors(s)) if (!x.isDisposed) x.dispose();
 }
