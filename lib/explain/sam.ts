@@ -89,17 +89,36 @@ export class SpikeActivationMap implements SimulationObserver {
 
   onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void {
     if (!this.layers.includes(layer)) return; // the simulation may record layers for other observers
+    const map = this.advance(layer, t, spikes);
+    this.recorded(layer).maps.push(map.dataSync() as Float32Array);
+    map.dispose();
+  }
+
+  /** Steps t0 … t0+k−1 at once ([k·B,H,W,C] time-major): the same recursion, one read-back for all k maps. */
+  onSteps(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void {
+    if (!this.layers.includes(layer)) return;
+    const frames = tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[];
+    const maps = frames.map((f, j) => this.advance(layer, t0 + j, f));
+    const all = tf.stack(maps);
+    const data = all.dataSync() as Float32Array;
+    const n = data.length / k;
+    const rec = this.recorded(layer);
+    for (let j = 0; j < k; j++) rec.maps.push(data.slice(j * n, (j + 1) * n));
+    tf.dispose([all, ...maps, ...frames]);
+  }
+
+  /** One step of the recursion for `layer`: updates the running state, returns M_t [B,H,W] (caller disposes). */
+  private advance(layer: LayerName, t: number, spikes: tf.Tensor4D): tf.Tensor3D {
     if (this.ended) throw new Error('SpikeActivationMap: onStep after end(); call begin() to start a new run');
     const rec = this.record(layer, t, spikes);
     const decay = Math.exp(-this.gamma);
     const prev = rec.state;
     const { map, a, c } = tf.tidy(() => (this.variant === 'paper' ? paperStep(spikes, prev, decay) : referenceStep(spikes, prev, decay, Math.exp(-this.gamma * t))));
     if (prev) tf.dispose([prev.a, ...(prev.c ? [prev.c] : [])]);
-    // The simulation calls onStep inside its own per-step tidy, which would free the new state.
+    // The simulation calls observers inside its own tidy, which would free the new state.
     rec.state = { a: tf.keep(a), c: c && tf.keep(c) };
-    rec.maps.push(map.dataSync() as Float32Array);
-    map.dispose();
     rec.nextStep++;
+    return map;
   }
 
   /** Frees the per-neuron state (the maps are plain arrays and stay readable). */

@@ -17,23 +17,31 @@ export class SpikeCounter implements SimulationObserver {
   }
 
   onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void {
+    this.onSteps(layer, t, spikes, 1);
+  }
+
+  /** Steps t0 … t0+k−1 at once ([k·B,H,W,C]): one sum per step, one read-back. */
+  onSteps(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void {
     if (!this.layers.includes(layer)) return; // the simulation may record layers for other observers
-    const [batch, h, w, c] = spikes.shape;
+    const [rows, h, w, c] = spikes.shape;
+    const batch = rows / k;
     let tally = this.tallies.get(layer);
     if (!tally) {
       tally = { spikes: [], images: [], neurons: h * w * c };
       this.tallies.set(layer, tally);
     }
     if (tally.neurons !== h * w * c) throw new Error(`SpikeCounter: ${layer} had ${tally.neurons} neurons per image, now ${h * w * c}; use one counter per network`);
-    const sum = tf.tidy(() => tf.sum(spikes));
-    const count = sum.dataSync()[0];
-    sum.dispose();
-    while (tally.spikes.length <= t) {
+    const sums = tf.tidy(() => tf.sum(tf.reshape(spikes, [k, -1]), 1));
+    const counts = sums.dataSync();
+    sums.dispose();
+    while (tally.spikes.length < t0 + k) {
       tally.spikes.push(0);
       tally.images.push(0);
     }
-    tally.spikes[t] += count;
-    tally.images[t] += batch;
+    for (let j = 0; j < k; j++) {
+      tally.spikes[t0 + j] += counts[j];
+      tally.images[t0 + j] += batch;
+    }
   }
 
   /** Total spikes of `layer` at each step t = 0..T-1 (summed over images and runs). */

@@ -35,6 +35,12 @@ export interface SimulationObserver {
   begin?(info: SimulationInfo): void;
   /** Spikes of `layer` at step `t`: [B, H, W, C] for conv layers ([B, 1, 1, C] for fc1), values 0/1. */
   onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void;
+  /**
+   * Optional, instead of `onStep`: steps t0 … t0+k−1 of `layer` at once, time-major [k·B,H,W,C].
+   * The simulation calls it when it runs steps in chunks, so an observer can batch its work (one
+   * read-back per chunk instead of one per step). Same meaning as k calls of `onStep`.
+   */
+  onSteps?(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void;
   /** Optional: the output layer's accumulated membrane after step `t` divided by (t+1): [B, classes]. */
   onOutput?(t: number, logits: tf.Tensor2D): void;
   /** Called once after the last step. */

@@ -152,8 +152,13 @@ class Watchers {
     return {
       record: this.record,
       emit: (layer, spikes) => {
-        const frames = k === 1 ? [spikes] : (tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[]);
-        for (const o of this.observers) if (o.layers.includes(layer)) frames.forEach((f, j) => o.onStep(layer, t0 + j, f));
+        let frames: tf.Tensor4D[] | null = null;
+        for (const o of this.observers) {
+          if (!o.layers.includes(layer)) continue;
+          if (o.onSteps) { o.onSteps(layer, t0, spikes, k); continue; }
+          frames ??= k === 1 ? [spikes] : (tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[]);
+          frames.forEach((f, j) => o.onStep(layer, t0 + j, f));
+        }
       },
     };
   }
