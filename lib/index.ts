@@ -76,6 +76,8 @@ export { pointingGame, energyInBox } from './metrics/box';
 export { SpikeCounter } from './metrics/spike-count';
 export { deletionCurve, insertionCurve, areaUnderCurve, saliencyOrder } from './metrics/faithfulness';
 export type { ScoreFn, FaithfulnessOptions, FaithfulnessCurve } from './metrics/faithfulness';
+export { bootstrapInterval, pairedBootstrap, verdict, makeClaim, meanOf, quantileSorted } from './metrics/uncertainty';
+export type { Interval, BootstrapOptions, Statistic, PairedStatistic, Verdict, Direction, Claim, ClaimSpec } from './metrics/uncertainty';
 
 // Plots
 export { lineChart, barChart, hconcat, vconcat, heatmapSlider, VEGA_LITE_SCHEMA } from './plot/spec';
@@ -90,7 +92,7 @@ export { gradCam, snnGradCam, annLayerGradients, snnLayerGradients, camFromGradi
 export type { ConvLayer, LayerGradients, ChannelWeighting, SnnCamWeighting, CamOptions, SnnCamOptions, CamMapsInit } from './explain/gradcam';
 export { classifierOutputTarget, classifierSoftmaxTarget, batchScore, resolveTargets } from './explain/targets';
 export type { CamTarget, TargetSpec } from './explain/targets';
-export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straightThroughSource } from './attack/fgsm';
+export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straightThroughSource, attackExpectedSpikes } from './attack/fgsm';
 export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';
 
 // Figures (what the notebooks call)

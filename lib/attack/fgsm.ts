@@ -3,21 +3,31 @@
  *
  *   x' = clip(x + ε · sign(∇_x L(x, y)), 0, 1),   L = cross-entropy of the true label,
  *
- * x on the 0..1 scale, ε given in 1/255 units (the paper's 2, 4, 6, 8, 16). The ANN's gradient is
- * exact. The SNN-crafted attack (Sharmin et al. 2020) runs BPTT through the surrogate over all T
- * steps and passes the gradient straight through the Poisson encoder: step t feeds the network
- * input_t = spikes_t in the forward pass but ∂input_t/∂x = ∂E[spikes]/∂x in the backward pass, so
- *   ∇_x L = Σ_t ∂L/∂input_t · ∂E[spikes]/∂x
- * (E[spikes] is a positive multiple of x where not clipped, so the sign survives).
+ * x on the 0..1 scale, ε given in 1/255 units (the paper's 2, 4, 6, 8, 16). The SNN-crafted attack
+ * (Sharmin et al. 2020) runs BPTT through the surrogate over all T steps and passes the gradient
+ * straight through the Poisson encoder: step t feeds the network input_t = spikes_t in the forward
+ * pass but ∂input_t/∂x = ∂e/∂x in the backward pass, so
+ *   ∇_x L = Σ_t ∂L/∂input_t · ∂e/∂x.
+ * The ANN sees e(x) itself as its input: ∇_x L = ∂L/∂e · ∂e/∂x.
+ *
+ * Straight through the clip, too. The `signed` encoder's expectation is E[spikes] =
+ * clip(x_norm/2, −1, 1); its true derivative is 0 wherever |x_norm| ≥ 2 (40 % of the
+ * pixel-channels of the default mnist-scenes validation set), so FGSM would never move those
+ * pixels, for the ANN and the SNN alike. The attack's gradient therefore treats the clip as the
+ * identity (`attackExpectedSpikes`): e keeps its clipped value, ∂e/∂x = 1/(2·std_c) for
+ * `signed` (1 for `rate`), a positive per-channel constant, so at every pixel sign(∇_x L) is the
+ * sign of the loss gradient w.r.t. the network's input (summed over steps for the SNN). Both
+ * models use it, so ANN and SNN are attacked alike; `rate` has no clip and is unchanged.
  *
  * Usage: `const adv = fgsm({ kind: 'snn', net, variant: 'signed', timesteps: 30, rng }, x, labels, 4)`;
- * `accuracyUnderAttack(model, ds, [0, 2, 4, 8, 16])` for the accuracy-vs-ε curve.
+ * `accuracyUnderAttack(model, ds, [0, 2, 4, 8, 16])` for the accuracy-vs-ε curve. A long-running
+ * SNN can be attacked with fewer BPTT steps than it is evaluated with (`craftingTimesteps`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../train/loss';
 import type { AnnVgg } from '../ann/vgg11';
 import { batches, labelsTensor, toTensor, type Dataset } from '../data/dataset';
-import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
+import { createEncoder, expectedSpikes, IMAGENET_STD, type EncoderVariant } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import { unroll, type SpikeSource } from '../snn/simulate';
 import { annLogits, snnLogits } from '../train/evaluate';
@@ -26,11 +36,13 @@ import type { Rng } from '../random';
 /**
  * A model under attack. The SNN's `rng` seeds its Poisson encoder: every call derives the same
  * encoder seed from it (`rng.fork('attack')`), so the loss and the gradient at x, and the loss at
- * x', all see the same uniform draws.
+ * x', all see the same uniform draws. `craftingTimesteps` (default `timesteps`) is how many steps
+ * the attack's loss and BPTT run (`attackLoss`, `inputGradient`, `fgsm`); `accuracyUnderAttack`
+ * always evaluates the adversarial images over `timesteps`.
  */
 export type AttackModel =
   | { kind: 'ann'; ann: AnnVgg; variant: EncoderVariant }
-  | { kind: 'snn'; net: SpikingVgg; variant: EncoderVariant; timesteps: number; rng: Rng };
+  | { kind: 'snn'; net: SpikingVgg; variant: EncoderVariant; timesteps: number; craftingTimesteps?: number; rng: Rng };
 
 /** Labels as an int32 tensor [B] or plain numbers. */
 export type Labels = tf.Tensor1D | ArrayLike<number>;
@@ -49,8 +61,9 @@ export function attackLoss(model: AttackModel, images01: tf.Tensor4D, labels: La
 }
 
 /**
- * ∇_x L for 0..1 images: exact for the ANN (through its expected-spike input), BPTT through the
- * surrogate with the straight-through encoder gradient for the SNN. Caller disposes.
+ * ∇_x L for 0..1 images, through `attackExpectedSpikes` (straight through the encoder's clip): for
+ * the ANN through its expected-spike input, for the SNN by BPTT through the surrogate with the
+ * straight-through encoder gradient. Caller disposes.
  */
 export function inputGradient(model: AttackModel, images01: tf.Tensor4D, labels: Labels): tf.Tensor4D {
   const y = checkInputs(model, images01, labels, 'fgsm');
@@ -125,6 +138,22 @@ export async function accuracyUnderAttack(model: AttackModel, ds: Dataset, epsil
 }
 
 /**
+ * The encoder's expected spike frame e(x) for the attack: the value of `expectedSpikes` (the ANN's
+ * input; for `signed` clip(x_norm/2, −1, 1)) with the gradient of the unclipped x_norm/2, i.e.
+ * ∂e/∂x_c = 1/(2·std_c), a straight-through estimator of the clip (see the file comment: the true
+ * derivative is 0 on saturated pixels, which FGSM would then never move). `rate`: e = x, ∂e/∂x = 1.
+ */
+export function attackExpectedSpikes(variant: EncoderVariant, images01: tf.Tensor4D): tf.Tensor4D {
+  if (variant === 'rate') return expectedSpikes(variant, images01);
+  const slope = IMAGENET_STD.map((s) => 1 / (2 * s));
+  const through = tf.customGrad(((x: tf.Tensor4D) => ({
+    value: expectedSpikes(variant, x),
+    gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor1d(slope))],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return through(images01) as tf.Tensor4D;
+}
+
+/**
  * A spike source whose step t has the value of the encoder's spikes_t but the gradient of the
  * differentiable expectation e(x): input_t = e + stopgrad(spikes_t − e), built with customGrad
  * (tfjs has no stopGradient) so the forward value is the spike frame exactly.
@@ -148,11 +177,13 @@ function encoderOf(model: Extract<AttackModel, { kind: 'snn' }>, images01: tf.Te
 
 /** Logits of `model` for images x (differentiable in x); the SNN reads spikes from `enc`. */
 function logitsFor(model: AttackModel, x: tf.Tensor4D, enc: ReturnType<typeof createEncoder> | null): tf.Tensor2D {
-  const e = expectedSpikes(model.variant, x);
+  const e = attackExpectedSpikes(model.variant, x);
   if (model.kind === 'ann') return model.ann.forward(e, { training: false }).logits;
   if (!enc) throw new Error('fgsm: internal error: SNN without an encoder');
+  const T = model.craftingTimesteps ?? model.timesteps;
   if (!Number.isInteger(model.timesteps) || model.timesteps < 1) throw new Error(`fgsm: timesteps must be a positive integer, got ${model.timesteps}`);
-  return unroll(model.net, straightThroughSource(e, (t) => enc.step(t)), model.timesteps, { training: false });
+  if (!Number.isInteger(T) || T < 1) throw new Error(`fgsm: craftingTimesteps must be a positive integer, got ${T}`);
+  return unroll(model.net, straightThroughSource(e, (t) => enc.step(t)), T, { training: false });
 }
 
 function checkEpsilon(epsilon255: number): void {

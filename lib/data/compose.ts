@@ -6,7 +6,7 @@
 import { itemOf, pixelsToTensor, type Box, type Dataset, type ImageItem } from './dataset';
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** `side-by-side`: first image left, second right; `stacked`: first on top. */
+/** `side-by-side`: first image left, second right; `stacked`: first on top (paper Fig. 6c, the figure's layout). */
 export type CompositeLayout = 'side-by-side' | 'stacked';
 
 /** Two images in one, with what each part holds. */

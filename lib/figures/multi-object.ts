@@ -3,15 +3,16 @@
  * them over time, and do its class probabilities follow the attended object?
  *
  * Pairs of validation images of different classes (from ctx.indices, shuffled with the figure's
- * seed, images with a degenerate box left out) are composed side by side (`composePair`,
- * H × 2W: 64 × 128 by default; both boxes shifted into the composite). Each SNN runs once per
- * pair (in chunks of ≤ 16 pairs) with a SAM observer on conv4 and conv6 and an observer that
- * records the class probabilities softmax(output / (t+1)) at every step.
+ * seed, images with a degenerate box left out) are stacked vertically as in the paper's Fig. 6c
+ * (`composePair(…, 'stacked')`, first image on top, 2H × W: 128 × 64 by default; both boxes
+ * shifted into the composite). Each SNN runs once per pair (in chunks of ≤ 16 pairs) with a SAM
+ * observer on conv4 and conv6 and an observer that records the class probabilities
+ * softmax(output / (t+1)) at every step.
  *
  * Per step: SAM normalised scale-free (`scaleFreeNormalise`), upsampled bilinearly to the composite, and
- * the share of its energy inside the left box and inside the right box (`energyInBox`; the boxes
- * do not overlap, so share_left + share_right ≤ 1). Attention between the two objects is the
- * relative share `s = share_left / (share_left + share_right)`: the net attends the left object
+ * the share of its energy inside the top box and inside the bottom box (`energyInBox`; the boxes
+ * do not overlap, so share_top + share_bottom ≤ 1). Attention between the two objects is the
+ * relative share `s = share_top / (share_top + share_bottom)`: the net attends the top object
  * when s > 0.5, and it has settled on one object when `max(s, 1 - s) ≥ 0.6` at the last step.
  * Focus `|2s - 1|` (0 = both objects alike, 1 = all of the in-box energy in one box); undefined
  * where neither box holds energy (a silent step), and such (pair, step)s are left out of means.
@@ -19,14 +20,14 @@
  * Metrics per method (and layer for attention): fraction of pairs focused at the last step;
  * agreement between the attended object and the object with the higher final probability (over
  * pairs with energy in a box, and over focused pairs); mean focus at the last step and over the
- * first half of the run (claim: focus grows); mean final probabilities (left, right, the higher,
+ * first half of the run (claim: focus grows); mean final probabilities (top, bottom, the higher,
  * the lower) and how often the final prediction is one of the two objects.
  *
- * Outputs: rows = (pair, method, layer, step, prob_left, prob_right, share_left, share_right),
+ * Outputs: rows = (pair, method, layer, step, prob_top, prob_bottom, share_top, share_bottom),
  * steps 1-based; charts = class probabilities and attention shares over time for the first pair
- * (main chart: both side by side), mean focus over time, and a heat-map slider of the first
- * pair's SAM at conv4 (surrogate and conversion panels, ≤ 30 frames); a PNG of the first pair at
- * evenly spaced steps with both boxes outlined (left red, right white).
+ * (main chart: the two charts side by side), mean focus over time, and a heat-map slider of the
+ * first pair's SAM at conv4 (surrogate and conversion panels, ≤ 30 frames); a PNG of the first
+ * pair at evenly spaced steps with both boxes outlined (top red, bottom white).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { composePair, compositesToTensor, type Composite } from '../data/compose';
@@ -54,8 +55,8 @@ const CHUNK = 16;
 /** Relative share at the last step from which the net counts as settled on one object. */
 export const FOCUS_SHARE = 0.6;
 const SLIDER_FRAMES = 30;
-const LEFT_BOX: Rgb = [255, 0, 0];
-const RIGHT_BOX: Rgb = [255, 255, 255];
+const TOP_BOX: Rgb = [255, 0, 0];
+const BOTTOM_BOX: Rgb = [255, 255, 255];
 
 /** Options of `figureMultiObject` (the defaults are what the pipeline runs). */
 export interface MultiObjectOptions {
@@ -95,11 +96,11 @@ class ClassProbabilities implements SimulationObserver {
 
 /** Per pair, per step series of one method (and layer for the shares). */
 interface PairTrace {
-  probLeft: number[];
-  probRight: number[];
+  probTop: number[];
+  probBottom: number[];
   /** Final prediction is one of the two objects. */
   predictedOne: boolean;
-  share: Map<ConvLayer, { left: number[]; right: number[] }>;
+  share: Map<ConvLayer, { top: number[]; bottom: number[] }>;
 }
 
 /** Fig. 6c: attention and class probabilities over time for two objects in one input. */
@@ -107,7 +108,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
   const { gamma, variant } = ctx.params.explain;
   const pairs = choosePairs(ctx, options.pairs);
   if (pairs.length === 0) throw new Error(`${MULTI_OBJECT_FIGURE}: no pair of images of different classes among the ${ctx.indices.length} evaluated images (raise explain.images)`);
-  const composites = pairs.map(([a, b]) => composePair(ctx.val, a, b, 'side-by-side'));
+  const composites = pairs.map(([a, b]) => composePair(ctx.val, a, b, 'stacked'));
   const { height: H, width: W } = composites[0];
   const maxT = Math.max(...ctx.snns.map((m) => m.timesteps));
   const frames = Math.min(SLIDER_FRAMES, maxT);
@@ -130,23 +131,23 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
           snnLogits(net, x, ctx.variant, T, ctx.rng.fork(`${method}/${k}`), [sam, probs]).dispose();
           list.forEach((c, b) => {
             const trace: PairTrace = {
-              probLeft: probs.steps.map((_, t) => probs.at(t, b, c.labels[0])),
-              probRight: probs.steps.map((_, t) => probs.at(t, b, c.labels[1])),
+              probTop: probs.steps.map((_, t) => probs.at(t, b, c.labels[0])),
+              probBottom: probs.steps.map((_, t) => probs.at(t, b, c.labels[1])),
               predictedOne: c.labels.includes(probs.argmax(T - 1, b)),
               share: new Map(),
             };
             for (const layer of LAYERS) {
               const maps = sam.series(layer, 'raw', b).map(scaleFreeNormalise);
-              const left: number[] = [], right: number[] = [];
+              const top: number[] = [], bottom: number[] = [];
               for (const m of maps) {
                 const up = upsample(m, H, W);
-                left.push(energyInBox(up, c.boxes[0]));
-                right.push(energyInBox(up, c.boxes[1]));
+                top.push(energyInBox(up, c.boxes[0]));
+                bottom.push(energyInBox(up, c.boxes[1]));
               }
-              trace.share.set(layer, { left, right });
+              trace.share.set(layer, { top, bottom });
               if (k === 0 && b === 0) {
                 const steps = sampleSteps(T, columns);
-                showcase.push({ method, layer, T, steps, maps: steps.map((t) => maps[t]), probs: steps.map((t) => [trace.probLeft[t], trace.probRight[t]]) });
+                showcase.push({ method, layer, T, steps, maps: steps.map((t) => maps[t]), probs: steps.map((t) => [trace.probTop[t], trace.probBottom[t]]) });
                 if (layer === 'conv4') for (const t of new Set(sampleSteps(T, frames))) sliderRows.push(...cells(maps[t], { method, T, step: t + 1 }));
               }
             }
@@ -167,10 +168,10 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
   for (const [method, list] of traces) {
     list.forEach((tr, pair) => {
       for (const layer of LAYERS) {
-        const s = tr.share.get(layer) as { left: number[]; right: number[] };
-        tr.probLeft.forEach((_, t) => rows.push({
+        const s = tr.share.get(layer) as { top: number[]; bottom: number[] };
+        tr.probTop.forEach((_, t) => rows.push({
           pair, method, layer: layerNumber(layer), step: t + 1,
-          prob_left: tr.probLeft[t], prob_right: tr.probRight[t], share_left: s.left[t], share_right: s.right[t],
+          prob_top: tr.probTop[t], prob_bottom: tr.probBottom[t], share_top: s.top[t], share_bottom: s.bottom[t],
         }));
       }
     });
@@ -181,20 +182,20 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
   const claims: Record<string, boolean> = {};
   const focusRows: Row[] = [];
   for (const [method, list] of traces) {
-    const last = list[0].probLeft.length - 1;
+    const last = list[0].probTop.length - 1;
     const m: Record<string, unknown> = {
       timesteps: last + 1,
-      prob_left_final: mean(list.map((tr) => tr.probLeft[last])),
-      prob_right_final: mean(list.map((tr) => tr.probRight[last])),
-      prob_higher_final: mean(list.map((tr) => Math.max(tr.probLeft[last], tr.probRight[last]))),
-      prob_lower_final: mean(list.map((tr) => Math.min(tr.probLeft[last], tr.probRight[last]))),
+      prob_top_final: mean(list.map((tr) => tr.probTop[last])),
+      prob_bottom_final: mean(list.map((tr) => tr.probBottom[last])),
+      prob_higher_final: mean(list.map((tr) => Math.max(tr.probTop[last], tr.probBottom[last]))),
+      prob_lower_final: mean(list.map((tr) => Math.min(tr.probTop[last], tr.probBottom[last]))),
       predicted_one_of_two: mean(list.map((tr) => (tr.predictedOne ? 1 : 0))),
     };
     for (const layer of LAYERS) {
       const rel = (tr: PairTrace, t: number) => {
-        const s = tr.share.get(layer) as { left: number[]; right: number[] };
-        const inside = s.left[t] + s.right[t];
-        return inside > 0 ? s.left[t] / inside : null;
+        const s = tr.share.get(layer) as { top: number[]; bottom: number[] };
+        const inside = s.top[t] + s.bottom[t];
+        return inside > 0 ? s.top[t] / inside : null;
       };
       // Focus is undefined (null) where neither box holds energy (e.g. silent early steps): those
       // steps say nothing about competition and are left out of the means, not counted as "even".
@@ -202,13 +203,13 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
         const r = rel(tr, t);
         return r === null ? null : Math.abs(2 * r - 1);
       };
-      const attendedLeft = list.map((tr) => rel(tr, last)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
-      const higherLeft = list.map((tr) => tr.probLeft[last] > tr.probRight[last]);
+      const attendedTop = list.map((tr) => rel(tr, last)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
+      const higherTop = list.map((tr) => tr.probTop[last] > tr.probBottom[last]);
       const focused = list.map((tr) => {
         const r = rel(tr, last);
         return r !== null && Math.max(r, 1 - r) >= FOCUS_SHARE;
       });
-      const decided = attendedLeft.map((a, p) => (a === null ? null : a === higherLeft[p]));
+      const decided = attendedTop.map((a, p) => (a === null ? null : a === higherTop[p]));
       const agree = decided.filter((d): d is boolean => d !== null);
       const agreeFocused = decided.filter((d, p): d is boolean => d !== null && focused[p]);
       const firstHalf = Array.from({ length: Math.max(1, Math.floor((last + 1) / 2)) }, (_, t) => t);
@@ -223,8 +224,8 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
         focus_first_half: focusEarly.mean,
         focus_first_half_samples: focusEarly.n,
         share_in_boxes_final: mean(list.map((tr) => {
-          const s = tr.share.get(layer) as { left: number[]; right: number[] };
-          return s.left[last] + s.right[last];
+          const s = tr.share.get(layer) as { top: number[]; bottom: number[] };
+          return s.top[last] + s.bottom[last];
         })),
       };
       if (agreeFocused.length) entry.agreement_focused = mean(agreeFocused.map((a) => (a ? 1 : 0)));
@@ -243,22 +244,22 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
   // ---- charts
   const [la, lb] = composites[0].labels;
   const name = (c: number) => ctx.classNames[c] ?? String(c);
-  const objects = { left: `left: ${name(la)}`, right: `right: ${name(lb)}` };
+  const objects = { top: `top: ${name(la)}`, bottom: `bottom: ${name(lb)}` };
   const pair0 = rows.filter((r) => r.pair === 0);
   const probRows = pair0.filter((r) => r.layer === layerNumber(LAYERS[0])).flatMap((r) => [
-    { method: r.method, step: r.step, object: objects.left, probability: r.prob_left },
-    { method: r.method, step: r.step, object: objects.right, probability: r.prob_right },
+    { method: r.method, step: r.step, object: objects.top, probability: r.prob_top },
+    { method: r.method, step: r.step, object: objects.bottom, probability: r.prob_bottom },
   ]);
   const shareRows = pair0.filter((r) => r.layer === layerNumber('conv4')).flatMap((r) => [
-    { method: r.method, step: r.step, object: objects.left, share: r.share_left },
-    { method: r.method, step: r.step, object: objects.right, share: r.share_right },
+    { method: r.method, step: r.step, object: objects.top, share: r.share_top },
+    { method: r.method, step: r.step, object: objects.bottom, share: r.share_bottom },
   ]);
   const probChart = independentX(lineChart(probRows, { x: 'step', y: 'probability', color: 'object', column: 'method', title: 'Class probabilities over time, first pair', yTitle: 'softmax(output / t)', width: 200, height: 150, points: false }));
   const shareChart = independentX(lineChart(shareRows, { x: 'step', y: 'share', color: 'object', column: 'method', title: 'Share of SAM energy (conv4) in each box, first pair', yTitle: 'energy share', width: 200, height: 150, points: false }));
-  const chart = hconcat([probChart, shareChart], `Two objects side by side (${H}×${W}): ${objects.left} | ${objects.right}`);
+  const chart = hconcat([probChart, shareChart], `Two objects stacked (${H}×${W}): ${objects.top} above ${objects.bottom}`);
   const focusChart = independentX(lineChart(focusRows, {
     x: 'step', y: 'focus', color: 'layer', column: 'method',
-    title: `Attention focus |2s - 1| over time, mean over the ${pairs.length} pairs with energy in a box (s = left share of it)`, yTitle: 'focus (0 = even, 1 = one object)', points: false,
+    title: `Attention focus |2s - 1| over time, mean over the ${pairs.length} pairs with energy in a box (s = top share of it)`, yTitle: 'focus (0 = even, 1 = one object)', points: false,
   }));
   const slider = framesSlider(sliderRows, frames, `SAM at conv4 over time, first pair (${ctx.snns.map((s) => `${s.method} T=${s.timesteps}`).join(', ')}; ${frames} frames, frame k shows step ≈ k·T/${frames})`, 8);
   const png = gridPng(ctx, composites[0], showcase, columns);
@@ -269,7 +270,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
  * Pairs of images of different classes: ctx.indices without degenerate boxes, shuffled with the
  * figure's seed and grouped by class; each pair takes the next image of the two classes with the
  * most images left (ties: the class met first in the shuffle), which pairs all but at most one
- * image unless one class holds more than half. The image met first in the shuffle goes left.
+ * image unless one class holds more than half. The image met first in the shuffle goes on top.
  */
 export function choosePairs(ctx: FigureContext, count?: number): [number, number][] {
   const pool = ctx.rng.fork('pairs').shuffle(ctx.indices.filter((i) => !ctx.val.degenerate[i]));
@@ -307,21 +308,26 @@ function independentX(spec: VegaLiteSpec): VegaLiteSpec {
   return { ...spec, resolve: { scale: { x: 'independent' } } };
 }
 
-/** The first pair: rows = method × layer, columns = the composite, then SAM at evenly spaced steps; both boxes outlined. */
+/**
+ * The first pair: rows = method × layer, columns = the composite, then SAM at evenly spaced steps;
+ * both boxes outlined. A stacked composite is 64 px wide at scale 1, ten glyphs: the caption under
+ * each tile takes three lines (step, top and bottom object's probability).
+ */
 function gridPng(ctx: FigureContext, c: Composite, showcase: { method: Method; layer: ConvLayer; T: number; steps: number[]; maps: HeatMap[]; probs: [number, number][] }[], columns: number): Uint8Array {
   const base = rgbImage(c.image, c.height, c.width, 3);
-  const boxed = (img: RgbImage) => outlineBox(outlineBox(img, c.boxes[0], LEFT_BOX), c.boxes[1], RIGHT_BOX);
+  const boxed = (img: RgbImage) => outlineBox(outlineBox(img, c.boxes[0], TOP_BOX), c.boxes[1], BOTTOM_BOX);
   const fmt = (p: number) => p.toFixed(2).replace(/^0/, '');
+  const lines = (img: RgbImage, text: readonly string[]) => text.reduce(caption, img);
   const tiles = showcase.map((s, j) => [
-    j === 0 ? caption(boxed(base), `${c.height}x${c.width}`) : null,
-    ...s.steps.map((t, i) => caption(boxed(overlay(base, s.maps[i])), `t=${t + 1} L=${fmt(s.probs[i][0])} R=${fmt(s.probs[i][1])}`)),
+    j === 0 ? lines(boxed(base), [`${c.height}x${c.width}`, '', '']) : null,
+    ...s.steps.map((t, i) => lines(boxed(overlay(base, s.maps[i])), [`t=${t + 1}`, `top ${fmt(s.probs[i][0])}`, `bot ${fmt(s.probs[i][1])}`])),
   ]);
   const name = (cls: number) => (ctx.classNames[cls] ?? String(cls)).slice(0, 24);
   return tileGridPng({
     tiles,
     rowLabels: showcase.map((s) => `${s.layer} ${s.method === 'surrogate' ? 'surr.' : 'conv.'} T=${s.T}`),
     columnLabels: ['input', ...Array.from({ length: columns }, (_, j) => `${Math.round((100 * (j + 1)) / columns)}%`)],
-    title: `left (red): ${name(c.labels[0])}, right (white): ${name(c.labels[1])}. SAM at evenly spaced t, L/R = class probabilities`,
+    title: `top (red): ${name(c.labels[0])}, bottom (white): ${name(c.labels[1])}. SAM at evenly spaced t, top/bot = class probabilities`,
     scale: 1,
   });
 }

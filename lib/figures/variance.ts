@@ -14,6 +14,13 @@
  * normalise to ≈ 0 and its variance to ≈ 0 whatever its shape, so the comparison would measure
  * the gradient scale, not the map. The metric `gradcam_variance_absolute_eps` records that number.
  *
+ * Verdicts: `claims` holds one `Claim` per training method, "SAM variance > SNN Grad-CAM variance",
+ * judged on θ = mean over images of (SAM − Grad-CAM variance), paired by image (both maps explain
+ * the same run), with a seeded 95 % percentile bootstrap over the images (`pairedBootstrap`, stream
+ * `rng.fork('claims/<method>')`): `holds` only where the interval lies above 0, `fails` where it
+ * lies at or below 0, `inconclusive` otherwise. `sam_higher_for_both` (means only) stays for
+ * comparison with earlier runs.
+ *
  * Outputs: a grouped bar chart (method × explanation, mean ± std over images), rows = those means,
  * a PNG grid of a few images (input, SAM and Grad-CAM of each method, each map at its step of
  * maximum variance) and, for the notebook, one heat-map slider chart per method (SAM vs Grad-CAM
@@ -24,6 +31,7 @@ import { toTensor } from '../data/dataset';
 import { snnGradCam, type ConvLayer } from '../explain/gradcam';
 import { scaleFreeNormalise, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap } from '../explain/sam';
+import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { heatmapVarianceOverSteps } from '../metrics/variance';
 import { overlay, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, heatmapSlider, type Row, type VegaLiteSpec } from '../plot/spec';
@@ -100,10 +108,22 @@ export async function figureVariance(ctx: FigureContext): Promise<FigureResult> 
     };
   }
   metrics.sam_higher_for_both = results.every((r) => mean(r.sam) > mean(r.gradcam));
+  metrics.claims = results.map((r) => varianceClaim(ctx, r));
 
   const chart = varianceChart(rows);
   const sliders = results.map((r) => sliderChart(r));
   return { chart, charts: [chart, ...sliders], metrics, rows, pngs: { grid: gridPng(ctx, results) } };
+}
+
+/** Paper Fig. 2b for one method: SAM's variance exceeds Grad-CAM's, paired over the images. */
+function varianceClaim(ctx: FigureContext, r: MethodResult): Claim {
+  const interval = pairedBootstrap(r.sam, r.gradcam, { rng: ctx.rng.fork(`claims/${r.method}`) });
+  return makeClaim({
+    id: `sam_variance_gt_gradcam_${r.method}`,
+    statement: `SAM variance > SNN Grad-CAM variance (${r.method})`,
+    metric: `mean over images of SAM − SNN Grad-CAM heat-map variance at ${LAYER} (max over steps, scale-free normalisation), paired by image`,
+    seeds: [ctx.params.seed],
+  }, interval);
 }
 
 function runMethod(ctx: FigureContext, model: SpikingModel, gamma: number, variant: 'paper' | 'reference'): MethodResult {

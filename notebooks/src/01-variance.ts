@@ -14,7 +14,10 @@
 //
 // Normalisation is scale-free, `(m − min) / ((max − min)(1 + 10⁻³))`: the authors' absolute ε = 10⁻³
 // would flatten every Grad-CAM map here (raw values 10⁻⁹…10⁻³); the metric
-// `gradcam_variance_absolute_eps` records what that would give. All numbers below are read back
+// `gradcam_variance_absolute_eps` records what that would give. `claims` judges the paper's claim per
+// training method from the 95 % paired-bootstrap interval over images of mean(SAM − Grad-CAM
+// variance): **holds** only when the interval lies above 0, **fails** when it lies at or below 0,
+// otherwise **inconclusive**. All numbers below are read back
 // from `reports/metrics/01-variance.json` and `reports/plots/01-variance.csv`.
 // %%
 import * as sl from './lib/index';

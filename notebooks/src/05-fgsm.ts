@@ -1,15 +1,17 @@
 // %% md
 // # Figure 6a/b: robustness under FGSM, in accuracy and in the explanations
 // Kim & Panda (2021), Fig. 6a and 6b. Each model is attacked with its own gradient by the Fast
-// Gradient Sign Method, `x' = clip(x + ε·sign(∇ₓL), 0, 1)`: the ANN exactly, the SNNs by BPTT
-// through the surrogate with the gradient passed straight through the Poisson encoder (Sharmin et
-// al.'s SNN-crafted attack).
+// Gradient Sign Method, `x' = clip(x + ε·sign(∇ₓL), 0, 1)`: the ANN through its expected-spike
+// input, the SNNs by BPTT through the surrogate with the gradient passed straight through the
+// Poisson encoder (Sharmin et al.'s SNN-crafted attack). Both pass the gradient straight through
+// the signed encoder's clip too, so saturated pixels are attacked (`unattacked_fraction` says how
+// many pixel-channels still had a zero gradient).
 //
 // - **Accuracy vs ε** (`attack.epsilons`, in 1/255) for the ANN, the surrogate SNN and the
-//   converted SNN. The converted SNN runs T = `convert.timesteps` steps and BPTT through all of
-//   them is slow and memory-hungry on a CPU, so it is attacked on the first ⌊1200 / T⌋ images only
-//   (4 at T = 300; the chart title and `conversion_images` say how many): read its line as a rough
-//   indication.
+//   converted SNN, all on the same images. An SNN's attack runs BPTT over min(T, 32) steps and
+//   the adversarial images are evaluated over its full T: the converted SNN (T = `convert.timesteps`)
+//   is attacked with 32 crafting steps (`crafting_timesteps`), a truncated-BPTT attack that may
+//   be weaker than one through all its steps.
 // - **Heat-map change** at ε = `attack.heatmap_epsilon`: the ANN's Grad-CAM (ground-truth class)
 //   and each SNN's SAM on the clean and on the adversarial image; normalised L1 distance between
 //   the two maps, for SAM the **maximum over time-steps**, averaged over the images. Clean and

@@ -1,12 +1,12 @@
 // %% md
 // # Figure 6c: two objects in one input
-// Kim & Panda (2021), Fig. 6c. Two validation images of different classes are placed side by side
-// (64×128; the networks end in global average pooling, so any multiple-of-16 size runs) and each
+// Kim & Panda (2021), Fig. 6c. Two validation images of different classes are stacked vertically,
+// as in the paper (128×64; the networks end in global average pooling, so any multiple-of-16 size runs) and each
 // spiking network runs once per pair with SAM on conv4 and conv6 and an observer that records the
 // class probabilities softmax(output / t) at every step.
 //
 // Attention per step: SAM upsampled to the input, share of its energy inside each object's box.
-// `s` = the left box's share of the energy that falls in either box; the network has **settled on
+// `s` = the top box's share of the energy that falls in either box; the network has **settled on
 // one object** when max(s, 1 − s) ≥ 0.6 at the last step, and it **attends** the object with the
 // larger share.
 //
@@ -29,8 +29,8 @@ ctx.dispose();
 await sl.showChart(result.charts[0]);
 // %% md
 // ## SAM over time, first pair
-// Rows: layer × training method; columns: the input, then SAM at evenly spaced steps (left box
-// red, right box white; under each tile its step and the two classes' probabilities).
+// Rows: layer × training method; columns: the input, then SAM at evenly spaced steps (top box
+// red, bottom box white; under each tile its step and the two classes' probabilities).
 // %%
 sl.showPng(result.pngs!.grid, 'SAM on two objects over time');
 // %%

@@ -1,16 +1,18 @@
 /**
  * FGSM specification: the update and clipping by hand, the attack raising the loss of the ANN and
  * of the SNN (BPTT through the surrogate), the straight-through encoder gradient
- * ∇_x L = Σ_t ∂L/∂input_t · ∂E[spikes]/∂x, accuracy under attack, and the errors a user sees.
+ * ∇_x L = Σ_t ∂L/∂input_t · ∂e/∂x with e straight through the signed encoder's clip
+ * (∂e/∂x_c = 1/(2·std_c), so saturated pixels are attacked too), crafting with fewer steps than the
+ * evaluation, accuracy under attack, and the errors a user sees.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AnnVgg } from '../../lib/ann/vgg11';
 import {
-  accuracyUnderAttack, attackLoss, fgsm, fgsmStep, inputGradient, straightThroughSource, type AttackModel,
+  accuracyUnderAttack, attackExpectedSpikes, attackLoss, fgsm, fgsmStep, inputGradient, straightThroughSource, type AttackModel,
 } from '../../lib/attack/fgsm';
 import { allocateDataset, setAnnotation } from '../../lib/data/dataset';
-import { createEncoder } from '../../lib/data/encode';
+import { createEncoder, expectedSpikes, IMAGENET_STD } from '../../lib/data/encode';
 import { vggArch } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
@@ -143,6 +145,101 @@ describe('FGSM', () => {
     enc.dispose();
     tf.dispose([x, g, sum, ...probes, ...perStep]);
     dispose(model);
+  });
+
+  it('the attack\'s expected spikes: same value as the encoder\'s expectation, gradient straight through the clip', async () => {
+    // One pixel, RGB = (1, 0, 0.5): x_norm/2 = (1.12, −1.02, 0.21), so R and G saturate and B does not.
+    const x = tf.tensor4d([1, 0, 0.5], [1, 1, 1, 3]);
+    const w = tf.tensor4d([1, -2, 3], [1, 1, 1, 3]);
+    expect(Array.from(await attackExpectedSpikes('signed', x).data())).toEqual(Array.from(await expectedSpikes('signed', x).data()));
+    expect(Array.from(await expectedSpikes('signed', x).data()).slice(0, 2)).toEqual([1, -1]);
+    const old = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(expectedSpikes('signed', v as tf.Tensor4D), w)))(x);
+    const through = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(attackExpectedSpikes('signed', v as tf.Tensor4D), w)))(x);
+    const slope = IMAGENET_STD.map((sd) => 1 / (2 * sd));
+    // The clip's own gradient is 0 on the saturated R and G; the straight-through one is w_c/(2·std_c) everywhere.
+    expect(Array.from(await old.data()).map((v) => v + 0)).toEqual([0, 0, expect.closeTo(3 * slope[2], 5)]); // + 0: −0 → 0
+    expect(Array.from(await through.data())).toEqual([1, -2, 3].map((v, c) => expect.closeTo(v * slope[c], 5)));
+    // Rate code: no clip, e = x and ∂e/∂x = 1.
+    const rate = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(attackExpectedSpikes('rate', v as tf.Tensor4D), w)))(x);
+    expect(Array.from(await rate.data())).toEqual([1, -2, 3]);
+    tf.dispose([x, w, old, through, rate]);
+  });
+
+  it('ANN: ∇_x L = ∂L/∂e · 1/(2·std_c) at every pixel, so saturated pixels get a gradient and FGSM moves them', async () => {
+    const model = annModel();
+    const ann = (model as Extract<AttackModel, { kind: 'ann' }>).ann;
+    const x = images(2, 16, 8);
+    const labels = tf.tensor1d([1, 3], 'int32');
+    const loss = (logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, CLASSES), logits);
+    const e = expectedSpikes('signed', x);
+    const gE = tf.grad((v: tf.Tensor) => loss(ann.forward(v as tf.Tensor4D, { training: false }).logits))(e);
+    const expected = tf.mul(gE, tf.tensor1d(IMAGENET_STD.map((sd) => 1 / (2 * sd))));
+    const g = inputGradient(model, x, labels);
+    const scale = Math.max(...(await tf.abs(expected).data()));
+    expect(await maxAbs(g, expected)).toBeLessThan(1e-5 * scale);
+    // Where |e| = 1 the clip saturates: the old exact gradient through it is 0 there, the new one is not.
+    const sat = Array.from(await e.data()).map((v) => Math.abs(v) >= 1);
+    const oldG = await tf.grad((v: tf.Tensor) => loss(ann.forward(expectedSpikes('signed', v as tf.Tensor4D), { training: false }).logits))(x).data();
+    const newG = await g.data();
+    const satIdx = sat.flatMap((s, i) => (s ? [i] : []));
+    expect(satIdx.length).toBeGreaterThan(newG.length / 5); // a quarter of these pixels are 0 or 1
+    expect(satIdx.every((i) => oldG[i] === 0)).toBe(true);
+    expect(satIdx.every((i) => newG[i] !== 0)).toBe(true);
+    // FGSM now moves saturated pixels (inward where the sign points inside [0, 1]) and still clips.
+    const adv = fgsm(model, x, labels, 8);
+    await expectWithinBudget(x, adv, 8);
+    const [xv, av] = [await x.data(), await adv.data()];
+    expect(satIdx.filter((i) => av[i] !== xv[i]).length).toBeGreaterThan(0);
+    tf.dispose([x, labels, e, gE, expected, g, adv]);
+    dispose(model);
+  });
+
+  it('SNN, signed code: ∇_x L = Σ_t ∂L/∂input_t · 1/(2·std_c), saturated pixels included', async () => {
+    const model = snnModel('signed');
+    const x = images(2, 16, 9);
+    const labels = [0, 3];
+    const g = inputGradient(model, x, labels);
+    const enc = createEncoder('signed', x, model.rng.fork('attack'));
+    const probes = Array.from({ length: T }, () => tf.zeros(x.shape));
+    const perStep = tf.grads((...p: tf.Tensor[]) => {
+      const logits = unroll(model.net, enc, T, { training: false, probes: { get: (l, t) => (l === 'input' ? p[t] : undefined) } });
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), logits);
+    })(probes);
+    const expected = tf.mul(tf.addN(perStep), tf.tensor1d(IMAGENET_STD.map((sd) => 1 / (2 * sd))));
+    const scale = Math.max(...(await tf.abs(expected).data()));
+    expect(scale).toBeGreaterThan(0);
+    expect(await maxAbs(g, expected)).toBeLessThan(1e-5 * scale);
+    // Saturated pixels where the network's input gradient is non-zero now have a non-zero gradient.
+    const e = await expectedSpikes('signed', x).data();
+    const [gv, ev] = [await g.data(), await expected.data()];
+    const sat = Array.from(e).flatMap((v, i) => (Math.abs(v) >= 1 && ev[i] !== 0 ? [i] : []));
+    expect(sat.length).toBeGreaterThan(0);
+    expect(sat.every((i) => gv[i] !== 0)).toBe(true);
+    enc.dispose();
+    tf.dispose([x, g, expected, ...probes, ...perStep]);
+    dispose(model);
+  });
+
+  it('craftingTimesteps: the SNN attack runs BPTT over fewer steps, accuracy is still evaluated over all of them', async () => {
+    const full = snnModel('signed', 6);
+    const short: AttackModel = { ...full, craftingTimesteps: 2 };
+    const x = images(2, 16, 10);
+    const labels = [0, 1];
+    // The attack loss is the loss of the first 2 steps: the logits of a 2-step run of the same net and encoder draws.
+    const enc = createEncoder('signed', x, full.rng.fork('attack'));
+    const two = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), unroll(full.net, enc, 2, { training: false })).dataSync()[0]);
+    enc.dispose();
+    expect(attackLoss(short, x, labels).dataSync()[0]).toBeCloseTo(two, 5);
+    expect(attackLoss(full, x, labels).dataSync()[0]).not.toBeCloseTo(two, 5);
+    expect(() => inputGradient({ ...full, craftingTimesteps: 0 }, x, labels)).toThrow(/craftingTimesteps must be a positive integer, got 0/);
+    // Evaluation at ε = 0 is the clean accuracy over all 6 steps, whatever the crafting T.
+    const ds = allocateDataset('noise', ['a', 'b', 'c', 'd'], 16, 16, 4);
+    ds.images.set(values(ds.images.length, 11).map((v) => Math.round((v + 1) * 127.5)));
+    for (let i = 0; i < ds.size; i++) setAnnotation(ds, i, i % CLASSES, { x0: 0, y0: 0, x1: 15, y1: 15 });
+    const [clean] = await accuracyUnderAttack(short, ds, [0], 4);
+    expect(clean.accuracy).toBe(await snnAccuracy(full.net, ds, 'signed', 6, full.rng, 4));
+    x.dispose();
+    dispose(full);
   });
 
   it('the straight-through input has exactly the spikes as its value and the identity as its gradient', async () => {

@@ -2,11 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../lib/backend';
-import { subset } from '../../lib/data/dataset';
-import { figureFgsm, FGSM_FIGURE } from '../../lib/figures/fgsm';
+import { accuracyUnderAttack, fgsm } from '../../lib/attack/fgsm';
+import { subset, toTensor } from '../../lib/data/dataset';
+import { scaleFreeNormalise, type HeatMap } from '../../lib/explain/heatmap';
+import { SpikeActivationMap } from '../../lib/explain/sam';
+import { normalisedL1OverSteps } from '../../lib/metrics/distance';
+import { CRAFTING_STEPS, figureFgsm, FGSM_FIGURE } from '../../lib/figures/fgsm';
 import { toSvg } from '../../lib/plot/render';
-import { annAccuracy } from '../../lib/train/evaluate';
-import { tinySignedContext } from '../helpers/figure-context';
+import { annAccuracy, snnLogits } from '../../lib/train/evaluate';
+import { tinyRateContext, tinySignedContext } from '../helpers/figure-context';
 
 
 /** Every leaf of a metrics object is a finite number or a boolean. */
@@ -20,10 +24,10 @@ beforeAll(async () => {
 });
 
 describe('figure 05: FGSM', () => {
-  it('on a tiny context: accuracy rows per model and ε, finite metrics, charts that render, a valid PNG, flat memory', async () => {
+  it('on a tiny context: accuracy rows per model and ε on the same images, finite metrics, charts that render, a valid PNG, flat memory', async () => {
     const ctx = await tinySignedContext();
     const before = tf.memory().numTensors;
-    const r = await figureFgsm(ctx, { conversionImages: 4, conversionBatch: 2 });
+    const r = await figureFgsm(ctx, { conversionBatch: 3 });
     expect(tf.memory().numTensors).toBe(before);
 
     for (const [k, v] of leaves(r.metrics)) {
@@ -31,7 +35,7 @@ describe('figure 05: FGSM', () => {
     }
     const rows = r.rows ?? [];
     expect(rows.map((x) => `${x.model}@${x.epsilon}:${x.images}`)).toEqual([
-      'ann@0:8', 'ann@4:8', 'ann@16:8', 'surrogate@0:8', 'surrogate@4:8', 'surrogate@16:8', 'conversion@0:4', 'conversion@4:4', 'conversion@16:4',
+      'ann@0:8', 'ann@4:8', 'ann@16:8', 'surrogate@0:8', 'surrogate@4:8', 'surrogate@16:8', 'conversion@0:8', 'conversion@4:8', 'conversion@16:8',
     ]);
     for (const x of rows) {
       expect(x.accuracy as number).toBeGreaterThanOrEqual(0);
@@ -45,7 +49,12 @@ describe('figure 05: FGSM', () => {
     expect(rows[0].accuracy).toBeCloseTo(clean, 10);
 
     const m = r.metrics as Record<string, Record<string, Record<string, number>>>;
-    expect((r.metrics as { conversion_images: number }).conversion_images).toBe(4);
+    expect((r.metrics as { conversion_images: number }).conversion_images).toBe(8);
+    // T = 4 and 6 are below the 32 crafting steps: both SNNs are attacked over all their steps.
+    expect(CRAFTING_STEPS).toBe(32);
+    expect((r.metrics as { crafting_timesteps: Record<string, number> }).crafting_timesteps).toEqual({ surrogate: 4, conversion: 6 });
+    // Straight through the signed encoder's clip: every pixel-channel of the ANN attack has a gradient.
+    expect((r.metrics as { unattacked_fraction: Record<string, number> }).unattacked_fraction.ann).toBe(0);
     for (const name of ['ann_gradcam', 'sam_surrogate', 'sam_conversion']) {
       for (const layer of ['conv4', 'conv6', 'conv8']) {
         expect(m.l1[name][layer]).toBeGreaterThanOrEqual(0);
@@ -67,6 +76,45 @@ describe('figure 05: FGSM', () => {
     expect(png.width).toBeGreaterThan(8 * 2 * 32); // 8 tile columns at scale 2
     expect(png.height).toBeGreaterThan(3 * 2 * 32); // 3 images
     expect(FGSM_FIGURE).toBe('05-fgsm');
+    ctx.dispose();
+  });
+
+  it('an SNN is attacked over min(T, craftingSteps) steps and evaluated over all T: its curve is accuracyUnderAttack with craftingTimesteps', async () => {
+    // Rate-coded nets with low thresholds: their output responds within 2 steps, so a 2-step attack has a gradient.
+    const ctx = await tinyRateContext(4);
+    const r = await figureFgsm(ctx, { craftingSteps: 2, conversionImages: 2 });
+    const unattacked = (r.metrics as { unattacked_fraction: Record<string, number> }).unattacked_fraction;
+    expect(Object.keys(unattacked).sort()).toEqual(['ann', 'conversion', 'surrogate']);
+    for (const v of Object.values(unattacked)) expect(v).toBeLessThan(0.01);
+    expect((r.metrics as { crafting_timesteps: Record<string, number> }).crafting_timesteps).toEqual({ surrogate: 2, conversion: 2 });
+    for (const { method, net, timesteps } of ctx.snns) {
+      const images = method === 'conversion' ? ctx.indices.slice(0, 2) : ctx.indices;
+      // Same encoder streams as the figure (one batch: `<method>/accuracy/0`).
+      const direct = await accuracyUnderAttack(
+        { kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork(`${method}/accuracy/0`) },
+        subset(ctx.val, images), ctx.params.attack.epsilons, 16,
+      );
+      expect((r.rows ?? []).filter((x) => x.model === method).map((x) => x.accuracy)).toEqual(direct.map((d) => d.accuracy));
+    }
+    // The heat-map attack too: SAM's change at conv4 is that of the image crafted over 2 steps
+    // (stream `surrogate/heatmap/0`), SAM runs sharing `surrogate/sam/0`. On 4 images the
+    // accuracies above need not tell crafting T apart; this continuous number does (crafted over
+    // all 4 steps, 30 % of the gradient signs differ here).
+    const { net, timesteps } = ctx.snns[0];
+    const x = toTensor(ctx.val, ctx.indices);
+    const adv = fgsm({ kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork('surrogate/heatmap/0') }, x, ctx.indices.map((i) => ctx.val.labels[i]), ctx.params.attack.heatmap_epsilon);
+    const sams = [x, adv].map((input) => {
+      const sam = new SpikeActivationMap({ layers: ['conv4'], gamma: ctx.params.explain.gamma, variant: ctx.params.explain.variant });
+      snnLogits(net, input, ctx.variant, timesteps, ctx.rng.fork('surrogate/sam/0'), [sam]).dispose();
+      return sam;
+    });
+    const l1 = ctx.indices.map((_, b) => normalisedL1OverSteps(...(sams.map((m) => m.series('conv4', 'raw', b).map(scaleFreeNormalise)) as [HeatMap[], HeatMap[]])).value);
+    expect((r.metrics as { l1: Record<string, Record<string, number>> }).l1.sam_surrogate.conv4).toBeCloseTo(l1.reduce((a, v) => a + v, 0) / l1.length, 10);
+    sams.forEach((m) => m.dispose());
+    tf.dispose([x, adv]);
+    expect(r.chart?.title).toContain('conversion: 2 images, crafted over 2 of 6 steps');
+    expect(r.chart?.title).toContain('surrogate: 4 images, crafted over 2 of 4 steps');
+    await expect(figureFgsm(ctx, { craftingSteps: 0 })).rejects.toThrow(/craftingSteps must be a positive integer, got 0/);
     ctx.dispose();
   });
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 describe('figure 06: multi-object', () => {
-  it('pairs are of different classes, never reuse an image, and the composite shifts the right box by the image width', async () => {
+  it('pairs are of different classes, never reuse an image, and the stacked composite shifts the bottom box by the image height', async () => {
     const ctx = await tinySignedContext(12, 3);
     const pairs = choosePairs(ctx);
     expect(pairs).toHaveLength(6);
@@ -30,15 +30,15 @@ describe('figure 06: multi-object', () => {
     expect(choosePairs(ctx)).toEqual(pairs); // seeded
     expect(choosePairs(ctx, 2)).toEqual(pairs.slice(0, 2));
     const [a, b] = pairs[0];
-    const c = composePair(ctx.val, a, b, 'side-by-side');
-    expect([c.height, c.width]).toEqual([32, 64]);
+    const c = composePair(ctx.val, a, b, 'stacked');
+    expect([c.height, c.width]).toEqual([64, 32]);
     expect(c.boxes[0]).toEqual(boxOf(ctx.val, a));
     const bb = boxOf(ctx.val, b);
-    expect(c.boxes[1]).toEqual({ x0: bb.x0 + 32, y0: bb.y0, x1: bb.x1 + 32, y1: bb.y1 });
+    expect(c.boxes[1]).toEqual({ x0: bb.x0, y0: bb.y0 + 32, x1: bb.x1, y1: bb.y1 + 32 });
     ctx.dispose();
   });
 
-  it('on a tiny context: a row per (pair, method, layer, step), shares that add up to at most 1, final probabilities = softmax of the logits, charts and PNG', async () => {
+  it('on a tiny context: pairs stacked vertically (64×32), a row per (pair, method, layer, step), shares that add up to at most 1, final probabilities = softmax of the logits, charts and PNG', async () => {
     const ctx = await tinySignedContext(8, 4);
     const before = tf.memory().numTensors;
     const r = await figureMultiObject(ctx);
@@ -50,25 +50,28 @@ describe('figure 06: multi-object', () => {
     const rows = r.rows ?? [];
     // 4 pairs × 2 layers × (4 + 6) steps.
     expect(rows).toHaveLength(4 * 2 * (4 + 6));
-    expect(Object.keys(rows[0]).sort()).toEqual(['layer', 'method', 'pair', 'prob_left', 'prob_right', 'share_left', 'share_right', 'step']);
+    expect(Object.keys(rows[0]).sort()).toEqual(['layer', 'method', 'pair', 'prob_bottom', 'prob_top', 'share_bottom', 'share_top', 'step']);
     for (const x of rows) {
-      const [pl, pr, sl, sr] = [x.prob_left, x.prob_right, x.share_left, x.share_right] as number[];
-      expect(pl + pr).toBeLessThanOrEqual(1 + 1e-6);
-      expect(Math.min(pl, pr, sl, sr)).toBeGreaterThanOrEqual(0);
-      expect(sl + sr).toBeLessThanOrEqual(1 + 1e-9); // the two boxes lie in different halves
+      const [pt, pb, st, sb] = [x.prob_top, x.prob_bottom, x.share_top, x.share_bottom] as number[];
+      expect(pt + pb).toBeLessThanOrEqual(1 + 1e-6);
+      expect(Math.min(pt, pb, st, sb)).toBeGreaterThanOrEqual(0);
+      expect(st + sb).toBeLessThanOrEqual(1 + 1e-9); // the two boxes lie in different halves
     }
+    const meta = r.metrics as { height: number; width: number };
+    expect([meta.height, meta.width]).toEqual([64, 32]); // stacked: 2H × W
     expect(new Set(rows.filter((x) => x.method === 'conversion').map((x) => x.step))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
 
     // The recorded probabilities at the last step are softmax(logits) of the same run (same pairs, same encoder stream).
     const pairs = choosePairs(ctx);
-    const x = compositesToTensor(pairs.map(([a, b]) => composePair(ctx.val, a, b, 'side-by-side')));
+    const x = compositesToTensor(pairs.map(([a, b]) => composePair(ctx.val, a, b, 'stacked')));
+    expect(x.shape).toEqual([4, 64, 32, 3]);
     const logits = snnLogits(ctx.snns[0].net, x, ctx.variant, 4, ctx.rng.fork('surrogate/0'));
     const probs = tf.tidy(() => tf.softmax(logits).arraySync() as number[][]);
     tf.dispose([x, logits]);
     pairs.forEach(([a, b], p) => {
       const last = rows.find((row) => row.pair === p && row.method === 'surrogate' && row.layer === 4 && row.step === 4) as Record<string, number>;
-      expect(last.prob_left).toBeCloseTo(probs[p][ctx.val.labels[a]], 5);
-      expect(last.prob_right).toBeCloseTo(probs[p][ctx.val.labels[b]], 5);
+      expect(last.prob_top).toBeCloseTo(probs[p][ctx.val.labels[a]], 5);
+      expect(last.prob_bottom).toBeCloseTo(probs[p][ctx.val.labels[b]], 5);
     });
 
     const m = r.metrics as Record<string, Record<string, Record<string, number>>>;
@@ -85,11 +88,14 @@ describe('figure 06: multi-object', () => {
 
     expect(r.chart).toBe(r.charts[0]);
     for (const c of r.charts) expect(await toSvg(c)).toMatch(/^<svg/);
-    // Slider: the first pair's conv4 maps (8×16 at 32×64), each shown step once (surrogate 1..4, conversion 1..6).
-    expect((r.charts[2].data as { values: unknown[] }).values).toHaveLength((4 + 6) * 8 * 16);
+    // Slider: the first pair's conv4 maps (16 rows × 8 columns at 64×32), each shown step once (surrogate 1..4, conversion 1..6).
+    const cells = (r.charts[2].data as { values: { x: number; y: number }[] }).values;
+    expect(cells).toHaveLength((4 + 6) * 16 * 8);
+    expect([Math.max(...cells.map((v) => v.y)), Math.max(...cells.map((v) => v.x))]).toEqual([15, 7]);
+    expect(String(r.chart?.title)).toContain('Two objects stacked (64×32)');
     const png = PNG.sync.read(Buffer.from(r.pngs?.grid as Uint8Array));
-    expect(png.width).toBeGreaterThan(4 * 64); // the input and 3 sampled steps, 64 px wide each
-    expect(png.height).toBeGreaterThan(4 * 32); // 4 rows: 2 methods × 2 layers
+    expect(png.width).toBeGreaterThan(4 * 32); // the input and 3 sampled steps, 32 px wide each
+    expect(png.height).toBeGreaterThan(4 * (64 + 3 * 10)); // 4 rows (2 methods × 2 layers) of 64 px tiles with 3 caption lines
     expect(MULTI_OBJECT_FIGURE).toBe('06-multi-object');
     ctx.dispose();
   });

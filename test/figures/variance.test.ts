@@ -2,8 +2,9 @@
  * Figure 01 (SAM vs SNN Grad-CAM variance, paper Fig. 2) on a tiny context built in memory: a
  * toy 32×32 data set and random VGG11 networks (no checkpoints). Checks the bookkeeping (a
  * constant map has variance 0, the scale-free normalisation, the slider steps, the reported
- * SAM variance against an independent run), finite metrics, the promised rows and CSV columns,
- * charts that render, the PNG grid, and that no tensor leaks.
+ * SAM variance against an independent run), finite metrics, one paired-bootstrap claim per
+ * method, the promised rows and CSV columns, charts that render, the PNG grid, and that no tensor
+ * leaks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'fs';
@@ -19,6 +20,7 @@ import { saveFigureOutputs } from '../../lib/figures/output';
 import { VARIANCE_FIGURE, figureVariance, sliderSteps } from '../../lib/figures/variance';
 import type { FigureResult } from '../../lib/figures/output';
 import { scaleFreeNormalise } from '../../lib/explain/heatmap';
+import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { heatmapVariance, heatmapVarianceOverSteps } from '../../lib/metrics/variance';
 import { toSvg } from '../../lib/plot/render';
 import { snnLogits } from '../../lib/train/evaluate';
@@ -102,6 +104,26 @@ describe('figureVariance on a tiny context', () => {
     expect(m.surrogate.sam_variance).toBeCloseTo(perImage.reduce((a, v) => a + v, 0) / perImage.length, 10);
   });
 
+  it('claims: one per method, "SAM variance > SNN Grad-CAM variance", paired over the images, with n, seeds and an interval around the value', () => {
+    const m = result.metrics as Record<string, any>;
+    const claims = m.claims as Claim[];
+    expect(claims.map((c) => c.id)).toEqual(['sam_variance_gt_gradcam_surrogate', 'sam_variance_gt_gradcam_conversion']);
+    for (const c of claims) {
+      const method = c.id.endsWith('surrogate') ? 'surrogate' : 'conversion';
+      expect(c.statement).toBe(`SAM variance > SNN Grad-CAM variance (${method})`);
+      expect(c.metric).toContain('paired by image');
+      expect(c.n).toBe(5);
+      expect(c.level).toBe(0.95);
+      expect(c.seeds).toEqual([ctx.params.seed]);
+      // θ = mean(SAM_i − GradCAM_i) = difference of the reported means; the interval brackets it.
+      expect(c.value).toBeCloseTo(m[method].sam_variance - m[method].gradcam_variance, 12);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.interval[1]).toBeGreaterThanOrEqual(c.value);
+      expect(c.interval[0]).toBeLessThan(c.interval[1]); // 5 images that differ: a real interval, not a point
+      expect(c.verdict).toBe(verdict({ low: c.interval[0], high: c.interval[1] }, 'greater'));
+    }
+  });
+
   it('rows: one per method × explanation with the promised columns', () => {
     const rows = result.rows ?? [];
     expect(rows).toHaveLength(4);
@@ -134,6 +156,9 @@ describe('figureVariance on a tiny context', () => {
     expect(written.map((f) => path.relative(root, f)).sort()).toEqual([
       'figures/01-variance-grid.png', 'figures/01-variance.png', 'figures/01-variance.svg', 'metrics/01-variance.json', 'plots/01-variance.csv',
     ]);
+    const json = JSON.parse(fs.readFileSync(path.join(root, 'metrics/01-variance.json'), 'utf8'));
+    expect(json.claims.map((c: Claim) => [c.n, c.verdict === 'holds' || c.verdict === 'fails' || c.verdict === 'inconclusive'])).toEqual([[5, true], [5, true]]);
+    expect(json.surrogate.sam_variance).toBe((result.metrics as Record<string, any>).surrogate.sam_variance); // existing keys kept
     const csv = fs.readFileSync(path.join(root, 'plots/01-variance.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe('method,explanation,variance,std,images');
     expect(csv.filter((l) => l.length > 0)).toHaveLength(5);
