@@ -67,7 +67,7 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
       let next = state;
       const peak = tf.tidy(() => {
         const frames = Array.from({ length: k }, (_, j) => enc.step(t0 + j));
-        const r = net.runLayers(state, tf.concat(frames, 0) as tf.Tensor4D, t0, k, { training: false }, l);
+        const r = net.runLayers(state, tf.concat(frames, 0) as tf.Tensor4D, t0, k, { training: false, differentiable: false }, l);
         next = r.state;
         return [tf.max(r.last), ...next.neurons.slice(0, l).flatMap((n) => n ?? [])];
       })[0];

@@ -28,6 +28,8 @@ export interface SpikeEncoder {
   readonly shape: [number, number, number, number];
   /** The spike frame of step t: values 0/1 (rate) or −1/0/1 (signed); a new tensor the caller disposes. */
   step(t: number): tf.Tensor4D;
+  /** Steps t0 … t0+k−1 at once, time-major [k·B, H, W, 3]: the same frames as k calls of `step`, in a few kernels. */
+  steps(t0: number, k: number): tf.Tensor4D;
   /** E[spikes] per step: x (rate) or sign(x)·min(|x|/2, 1) (signed); a new tensor the caller disposes. */
   expected(): tf.Tensor4D;
   /** Frees the tensors the encoder holds. */
@@ -84,6 +86,19 @@ export function createEncoder(variant: EncoderVariant, images: tf.Tensor4D, rng:
         // u ∈ [0, 1) so P(u < p) = p exactly: pixel 255 always fires, pixel 0 never.
         const fire = tf.cast(tf.less(tf.tensor4d(u, shape), prob), 'float32') as tf.Tensor4D;
         return sign ? tf.mul(fire, sign) : fire;
+      });
+    },
+    steps(t0: number, k: number): tf.Tensor4D {
+      live();
+      if (!Number.isInteger(t0) || t0 < 0 || !Number.isInteger(k) || k < 1) throw new RangeError(`spike encoder: steps(t0, k) needs integers t0 ≥ 0 and k ≥ 1, got ${t0}, ${k}`);
+      const n = prob.size;
+      const u = new Float32Array(n * k);
+      for (let j = 0; j < k; j++) new Rng(hashString(`${seed}/${t0 + j}`)).fillUniform(u.subarray(j * n, (j + 1) * n));
+      return tf.tidy(() => {
+        // [k, B·H·W·3] against one row of probabilities: a row broadcast, one comparison for all steps.
+        const fire = tf.cast(tf.less(tf.tensor2d(u, [k, n]), tf.reshape(prob, [1, n])), 'float32');
+        const signed = sign ? tf.mul(fire, tf.reshape(sign, [1, n])) : fire;
+        return tf.reshape(signed, [k * shape[0], shape[1], shape[2], shape[3]]) as tf.Tensor4D;
       });
     },
     expected(): tf.Tensor4D {

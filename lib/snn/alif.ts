@@ -61,6 +61,7 @@ export class AdaptiveLif implements SpikingNeuron {
   }
 
   run(state: NeuronState | null, currents: tf.Tensor, timesteps: number): NeuronRun {
+    // No fused recursion (see lib/snn/neuron.ts): stepping is exact, just more kernels.
     return runStepwise(this, state, currents, timesteps);
   }
 }

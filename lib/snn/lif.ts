@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SURROGATE, spike, type Surrogate } from './surrogate';
-import type { NeuronRun, NeuronState, SpikingNeuron } from './neuron';
+import type { NeuronRun, NeuronState, RunOptions, SpikingNeuron } from './neuron';
 
 export { spike, SURROGATE_SCALE } from './surrogate';
 
@@ -108,14 +108,19 @@ export class Lif implements SpikingNeuron {
    * membrane. Differentiable w.r.t. the currents and the initial membrane; the returned final
    * state is detached (a differentiable unroll runs all its steps in one call).
    */
-  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number): NeuronRun {
+  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number, opts: RunOptions = {}): NeuronRun {
     const b = currents.shape[0] / timesteps;
     const u0 = state?.[0] ?? tf.zeros([b, ...currents.shape.slice(1)]);
+    if (opts.differentiable === false) {
+      // Inference: the same forward loop, without the custom-gradient wrapper or saved membranes.
+      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(currents, u0, timesteps, false) : this.forwardFti(currents, u0, timesteps, false);
+      return { spikes: r.spikes, state: [r.final] };
+    }
     let final: tf.Tensor | null = null;
     const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
-      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(I, init, timesteps) : this.forwardFti(I, init, timesteps);
+      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(I, init, timesteps, true) : this.forwardFti(I, init, timesteps, true);
       final = tf.keep(r.final);
-      save([r.saved]);
+      save([r.saved as tf.Tensor]);
       return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => this.backward(dy, saved[0], timesteps) };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
     // A zero initial state is left to the caller's tidy: the gradient tape still refers to it.
@@ -128,7 +133,7 @@ export class Lif implements SpikingNeuron {
   }
 
   /** Integrate-then-fire; saves every step's pre-reset membrane V_t. */
-  private forwardItf(I: tf.Tensor, u0: tf.Tensor, T: number) {
+  private forwardItf(I: tf.Tensor, u0: tf.Tensor, T: number, keepMembranes: boolean) {
     const { leak, threshold: th, reset } = this.config;
     const lam = tf.scalar(leak), theta = tf.scalar(th);
     const currents = splitSteps(I, T);
@@ -139,13 +144,13 @@ export class Lif implements SpikingNeuron {
       const s = tf.cast(tf.greater(v, theta), 'float32');
       u = reset === 'subtract' ? tf.sub(v, th === 1 ? s : tf.mul(s, theta)) : reset === 'zero' ? tf.mul(v, tf.sub(1, s)) : v;
       spikes.push(s);
-      vs.push(v);
+      if (keepMembranes) vs.push(v);
     }
-    return { spikes: tf.concat(spikes, 0), saved: tf.concat(vs, 0), final: u };
+    return { spikes: T === 1 ? spikes[0] : tf.concat(spikes, 0), saved: keepMembranes ? tf.concat(vs, 0) : null, final: u };
   }
 
   /** Fire-then-integrate; saves every step's incoming membrane u_{t−1}. */
-  private forwardFti(I: tf.Tensor, u0: tf.Tensor, T: number) {
+  private forwardFti(I: tf.Tensor, u0: tf.Tensor, T: number, keepMembranes: boolean) {
     const { leak, threshold: th, reset } = this.config;
     const lam = tf.scalar(leak), theta = tf.scalar(th);
     const currents = splitSteps(I, T);
@@ -155,10 +160,10 @@ export class Lif implements SpikingNeuron {
       const s = tf.cast(tf.greater(u, theta), 'float32');
       const r = reset === 'subtract' ? tf.sub(u, tf.mul(s, theta)) : reset === 'zero' ? tf.mul(u, tf.sub(1, s)) : u;
       spikes.push(s);
-      us.push(u);
+      if (keepMembranes) us.push(u);
       u = tf.add(leak === 1 ? r : tf.mul(r, lam), currents[t]);
     }
-    return { spikes: tf.concat(spikes, 0), saved: tf.concat(us, 0), final: u };
+    return { spikes: T === 1 ? spikes[0] : tf.concat(spikes, 0), saved: keepMembranes ? tf.concat(us, 0) : null, final: u };
   }
 
   /**

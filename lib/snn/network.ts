@@ -77,6 +77,8 @@ export interface Probes {
 /** Options of `SpikingVgg.step` and `SpikingVgg.run`. */
 export interface StepContext {
   training: boolean;
+  /** Whether a gradient will be taken (default true); `simulate` sets false so neurons skip what only BPTT needs. */
+  differentiable?: boolean;
   /**
    * Called with each requested layer's spikes (before pooling): [B,H,W,C] from `step`, time-major
    * [T·B,H,W,C] from `run` (fc1 as [·,1,1,C]).
@@ -203,7 +205,7 @@ export class SpikingVgg {
     let x: tf.Tensor = probe('input', inputs);
     for (let i = 0; i < stop; i++) {
       const layer = SPIKING_LAYERS[i];
-      const r = this.neuron(i).run(state.neurons[i], this.current(i, x, t0, ctx.training, timesteps), timesteps);
+      const r = this.neuron(i).run(state.neurons[i], this.current(i, x, t0, ctx.training, timesteps), timesteps, { differentiable: ctx.differentiable });
       neurons[i] = r.state;
       const s = probe(layer, r.spikes);
       if (ctx.emit && ctx.record?.has(layer)) ctx.emit(layer, asMap(s));

@@ -32,8 +32,18 @@ export interface NeuronRun {
 export interface SpikingNeuron {
   /** One step: state (null = at rest) and current [B, …] in; spikes [B, …] and new state out. Differentiable. */
   step(state: NeuronState | null, current: tf.Tensor): NeuronRun;
-  /** `timesteps` steps: currents [T·B, …] time-major in; spikes [T·B, …] and the final state out. Differentiable w.r.t. the currents. */
-  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number): NeuronRun;
+  /**
+   * `timesteps` steps: currents [T·B, …] time-major in; spikes [T·B, …] and the final state out.
+   * Differentiable w.r.t. the currents unless `opts.differentiable` is false (inference: the
+   * neuron may skip what only the backward pass needs).
+   */
+  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number, opts?: RunOptions): NeuronRun;
+}
+
+/** Options of `SpikingNeuron.run`. */
+export interface RunOptions {
+  /** Whether a gradient will be taken through this run (default true). */
+  differentiable?: boolean;
 }
 
 /** `run` by stepping: for neurons without a fused multi-step recursion. */

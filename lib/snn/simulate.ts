@@ -10,6 +10,10 @@ import type { LayerName, SimulationObserver } from './observer';
 export interface SpikeSource {
   /** Input spikes at step t, [B,H,W,C]; a new tensor the caller owns. */
   step(t: number): tf.Tensor4D;
+  /** Optional: steps t0 … t0+k−1 at once, time-major [k·B,H,W,C] (the same frames as `step`; encoders have it). */
+  steps?(t0: number, k: number): tf.Tensor4D;
+  /** Optional: [B,H,W,C] of every frame (lets `simulate` size its chunks without drawing a frame). */
+  readonly shape?: readonly number[];
 }
 
 /** Options of `simulate`. */
@@ -42,6 +46,7 @@ function checkSource(first: tf.Tensor4D): void {
 
 /** Input spikes of steps t0 … t0+k−1, time-major [k·B,H,W,C]; the per-step frames are freed by the caller's tidy. */
 function sourceSteps(source: SpikeSource, t0: number, k: number, watch: Watchers): tf.Tensor4D {
+  if (source.steps && k > 1) return watch.input(source.steps(t0, k), t0, k);
   const frames: tf.Tensor4D[] = [];
   for (let t = t0; t < t0 + k; t++) frames.push(watch.input(source.step(t), t));
   return k === 1 ? frames[0] : (tf.concat(frames, 0) as tf.Tensor4D);
@@ -62,13 +67,16 @@ export function simulate(net: SpikingVgg, source: SpikeSource, opts: SimulateOpt
     let k = 0;
     // The tidy keeps what it returns: the new state's tensors.
     tf.tidy(() => {
-      if (t0 === 0) {
-        const first = watch.input(source.step(0), 0);
-        if (!chunk) chunk = defaultChunk(net, first.shape, opts.timesteps);
-        first.dispose();
+      if (t0 === 0 && !chunk) {
+        if (source.shape) chunk = defaultChunk(net, source.shape, opts.timesteps);
+        else {
+          const first = source.step(0);
+          chunk = defaultChunk(net, first.shape, opts.timesteps);
+          first.dispose();
+        }
       }
       k = Math.min(chunk, opts.timesteps - t0);
-      next = advance(net, state, sourceSteps(source, t0, k, watch), t0, k, { training: false }, watch, !!opts.stepwise);
+      next = advance(net, state, sourceSteps(source, t0, k, watch), t0, k, { training: false, differentiable: false }, watch, !!opts.stepwise);
       return stateTensors(next);
     });
     disposeState(state);
@@ -136,12 +144,12 @@ class Watchers {
     this.wantOutput = observers.some((o) => o.onOutput);
   }
 
-  /** Checks the first input and announces the run; returns the input unchanged. */
-  input(x: tf.Tensor4D, t: number): tf.Tensor4D {
+  /** Checks the first input (`k` steps, time-major) and announces the run; returns the input unchanged. */
+  input(x: tf.Tensor4D, t: number, k = 1): tf.Tensor4D {
     if (t === 0 && !this.begun) {
       this.begun = true;
       checkSource(x);
-      for (const o of this.observers) o.begin?.({ timesteps: this.timesteps, batch: x.shape[0], inputHeight: x.shape[1], inputWidth: x.shape[2] });
+      for (const o of this.observers) o.begin?.({ timesteps: this.timesteps, batch: x.shape[0] / k, inputHeight: x.shape[1], inputWidth: x.shape[2] });
     }
     return x;
   }

@@ -126,3 +126,19 @@ describe('spike encoders', () => {
     grey.dispose();
   });
 });
+
+describe('steps(t0, k): a chunk of frames at once', () => {
+  for (const variant of ['rate', 'signed'] as EncoderVariant[]) {
+    it(`${variant}: equals the k frames of step(t), stacked time-major`, () => {
+      const images = tf.randomUniform([2, 4, 4, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const enc = createEncoder(variant, images, new Rng(7));
+      const chunk = enc.steps(3, 4);
+      expect(chunk.shape).toEqual([8, 4, 4, 3]);
+      const frames = tf.concat([3, 4, 5, 6].map((t) => enc.step(t)), 0);
+      expect(Array.from(chunk.dataSync())).toEqual(Array.from(frames.dataSync()));
+      expect(chunk.dataSync().some((v) => v !== 0)).toBe(true);
+      expect(() => enc.steps(0, 0)).toThrow(/k ≥ 1/);
+      enc.dispose();
+    });
+  }
+});

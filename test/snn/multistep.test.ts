@@ -13,6 +13,7 @@ import { Lif, lifStep, type LifConfig } from '../../lib/snn/lif';
 import { runStepwise } from '../../lib/snn/neuron';
 import { SpikeActivationMap } from '../../lib/explain/sam';
 import { Rng } from '../../lib/random';
+import { createEncoder } from '../../lib/data/encode';
 import { maxAbsDiff, useBackend, values } from '../helpers/tf';
 
 beforeAll(() => useBackend('node'));
@@ -114,6 +115,16 @@ describe('layer-by-layer simulation = step-by-step simulation', () => {
       net.dispose();
     });
   }
+
+  it('with a real Poisson encoder (whose chunks come from steps(t0, k)) the logits are the same', () => {
+    const net = SpikingVgg.create(config(), new Rng(8));
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const run = (o: { stepwise?: boolean; chunk?: number }) => simulate(net, createEncoder('signed', x, new Rng(3)), { timesteps: 6, ...o }).dataSync();
+    const ref = run({ stepwise: true });
+    expect(maxAbsDiff(ref, run({ chunk: 4 }))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(ref, run({}))).toBeLessThan(1e-4);
+    net.dispose();
+  });
 
   it('SAM maps are the same either way', () => {
     const net = SpikingVgg.create(config(), new Rng(4));
