@@ -57,7 +57,8 @@ const SCHEMA = obj({
     variant: str('spike encoder: signed (authors\' code) or rate (paper text)', ['signed', 'rate'] as const),
   }),
   snn: obj({
-    width: num('channel multiplier of VGG11 (1 = 64..512 channels)', { min: 0.01, max: 1 }),
+    width: num('channel multiplier of VGG11 (1 = 64..512 channels); the ANN uses it too', { min: 0.01, max: 1 }),
+    padding: str('border padding of the 3×3 convolutions, ANN and SNNs alike: zeros (the paper\'s) or replicate (the edge row/column; no border artefact)', ['zeros', 'replicate'] as const),
     timesteps: int('simulation steps T for the surrogate-trained SNN', 1, 10000),
     leak: num('membrane leak λ', { min: 0, max: 1 }),
     threshold: num('firing threshold θ', { min: 1e-6 }),

@@ -33,7 +33,7 @@ describe('params.yaml', () => {
   it('an unknown key names the key and the expected ones', () => {
     const d = base();
     d.snn.treshold = 1;
-    expect(errorOf(d)).toMatch(/^params\.yaml: snn\.treshold: unknown key; expected one of width, timesteps, leak, threshold, order, neuron, adaptation, adaptation_decay, surrogate$/);
+    expect(errorOf(d)).toMatch(/^params\.yaml: snn\.treshold: unknown key; expected one of width, padding, timesteps, leak, threshold, order, neuron, adaptation, adaptation_decay, surrogate$/);
   });
 
   it('a wrong type names the key, the expectation and the value', () => {

@@ -25,7 +25,7 @@ runMain('train-ann', async () => {
   const { params: p, backend } = await startStage('train-ann', args.params);
   const trainSet = loadDataset(path.join(args.data, 'train.bin'));
   const valSet = loadDataset(path.join(args.data, 'val.bin'));
-  const arch = vggArch(p.snn.width, trainSet.classNames.length);
+  const arch = vggArch(p.snn.width, trainSet.classNames.length, 3, p.snn.padding);
   const rng = new Rng(p.seed).fork('train-ann');
   const ann = AnnVgg.create(arch, rng.fork('init'));
   console.error(`train-ann: VGG11 ×${p.snn.width} (${arch.channels.join('/')}, fc ${arch.hidden}), ${trainSet.size} train / ${valSet.size} val images, ${p.train_ann.epochs} epochs`);

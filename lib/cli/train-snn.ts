@@ -24,7 +24,7 @@ runMain('train-snn', async () => {
   const trainSet = loadDataset(path.join(args.data, 'train.bin'));
   const valSet = loadDataset(path.join(args.data, 'val.bin'));
   const config: SpikingVggConfig = {
-    arch: vggArch(p.snn.width, trainSet.classNames.length),
+    arch: vggArch(p.snn.width, trainSet.classNames.length, 3, p.snn.padding),
     timesteps: p.snn.timesteps, leak: p.snn.leak, thresholds: SPIKING_LAYERS.map(() => p.snn.threshold),
     order: p.snn.order, reset: 'subtract', bntt: true,
     neuron: p.snn.neuron === 'alif' ? { kind: 'alif', adaptation: p.snn.adaptation, decay: p.snn.adaptation_decay } : { kind: 'lif' },

@@ -25,14 +25,46 @@ export interface VggArch {
   /** Input channels (3 for RGB). */
   inChannels: number;
   classes: number;
+  /** How the 3×3 convolutions pad the border (absent: 'zeros', the paper's). */
+  padding?: ConvPadding;
 }
 
+/**
+ * Border padding of the 3×3 convolutions:
+ * - `zeros` (VGG's and the paper's): the border sees zeros outside the image;
+ * - `replicate`: the border sees copies of its own edge row and column, so a layer whose input
+ *   is uniform (a black background, or a spiking layer's steady background firing) produces the
+ *   same current at the border as inside. Zero padding against a non-zero background instead
+ *   makes an edge at every layer, which SAM of a surrogate-trained SNN then highlights (see
+ *   README, "The border artefact").
+ */
+export type ConvPadding = 'zeros' | 'replicate';
+export const CONV_PADDINGS: readonly ConvPadding[] = ['zeros', 'replicate'];
+
 /** VGG11 with every width scaled by `width` (1 = the paper's network). */
-export function vggArch(width: number, classes: number, inChannels = 3): VggArch {
+export function vggArch(width: number, classes: number, inChannels = 3, padding: ConvPadding = 'zeros'): VggArch {
   if (!(width > 0)) throw new Error(`vggArch: width must be > 0, got ${width}`);
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`vggArch: classes must be an integer ≥ 2, got ${classes}`);
+  if (!CONV_PADDINGS.includes(padding)) throw new Error(`vggArch: padding must be one of ${CONV_PADDINGS.join(', ')}, got '${padding}'`);
   const scale = (c: number) => Math.max(1, Math.round(c * width));
-  return { channels: VGG11_CHANNELS.map(scale), hidden: scale(VGG11_FC_HIDDEN), inChannels, classes };
+  return { channels: VGG11_CHANNELS.map(scale), hidden: scale(VGG11_FC_HIDDEN), inChannels, classes, ...(padding === 'zeros' ? {} : { padding }) };
+}
+
+/** A 3×3, stride-1 convolution that keeps H×W, padded as `arch.padding` says ([N,H,W,Cin] → [N,H,W,Cout]). */
+export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, padding: ConvPadding = 'zeros'): tf.Tensor4D {
+  if (padding === 'zeros') return tf.conv2d(x, w, 1, 'same');
+  return tf.conv2d(replicatePad(x), w, 1, 'valid');
+}
+
+/**
+ * Pads H and W by one pixel that repeats the edge row/column. Built from slices and concats, not
+ * `tf.mirrorPad`: tfjs's MirrorPad gradient only crops the interior and drops what the padded
+ * copies contribute to the edge pixels.
+ */
+function replicatePad(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const rows = tf.concat([tf.slice(x, [0, 0, 0, 0], [n, 1, w, c]), x, tf.slice(x, [0, h - 1, 0, 0], [n, 1, w, c])], 1);
+  return tf.concat([tf.slice(rows, [0, 0, 0, 0], [n, h + 2, 1, c]), rows, tf.slice(rows, [0, 0, w - 1, 0], [n, h + 2, 1, c])], 2) as tf.Tensor4D;
 }
 
 /** Trainable weights: conv kernels [3,3,cin,cout], fc1 [c8, hidden], fc2 [hidden, classes]. */

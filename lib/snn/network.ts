@@ -22,7 +22,7 @@ import type { NeuronState, SpikingNeuron } from './neuron';
 import { createNeuron, type NeuronSpec } from './neuron-spec';
 import type { SurrogateSpec } from './surrogate';
 import type { LayerName } from './observer';
-import { CONV_LAYERS, VGG11_POOL_AFTER, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import type { Rng } from '../random';
 
 /** Zero biases for conv1..conv8 and fc1 (filled from a checkpoint or a folded ANN). */
@@ -140,7 +140,7 @@ export class SpikingVgg {
 
   /** Weighted input current of spiking layer `i` (0..8) for its input `x`, through BNTT if present. */
   current(i: number, x: tf.Tensor, t: number, training: boolean, timesteps = 1): tf.Tensor {
-    let z = i < 8 ? tf.conv2d(x as tf.Tensor4D, this.weights.convs[i], 1, 'same') : tf.matMul(x as tf.Tensor2D, this.weights.fc1);
+    let z = i < 8 ? conv3x3(x as tf.Tensor4D, this.weights.convs[i], this.config.arch.padding) : tf.matMul(x as tf.Tensor2D, this.weights.fc1);
     // A converted network carries the biases of the ANN's folded batch norm: constant currents.
     const b = this.weights.biases ? (i < 8 ? this.weights.biases.convs[i] : this.weights.biases.fc1) : null;
     if (b) z = tf.add(z, b);
