@@ -74,6 +74,7 @@ export type { LocalizationError } from './metrics/localization';
 export { normalisedL1, normalisedL1OverSteps } from './metrics/distance';
 export { pointingGame, energyInBox } from './metrics/box';
 export { SpikeCounter } from './metrics/spike-count';
+export type { SpikeCounterOptions } from './metrics/spike-count';
 export { deletionCurve, insertionCurve, areaUnderCurve, saliencyOrder } from './metrics/faithfulness';
 export type { ScoreFn, FaithfulnessOptions, FaithfulnessCurve } from './metrics/faithfulness';
 export { bootstrapInterval, pairedBootstrap, verdict, makeClaim, meanOf, quantileSorted } from './metrics/uncertainty';
@@ -117,3 +118,7 @@ export { figureFgsm, FGSM_FIGURE } from './figures/fgsm';
 export type { FgsmOptions } from './figures/fgsm';
 export { figureMultiObject, choosePairs, MULTI_OBJECT_FIGURE, FOCUS_SHARE } from './figures/multi-object';
 export type { MultiObjectOptions } from './figures/multi-object';
+
+// Paper claims as data: the README's claims table is generated from reports/metrics/*.json
+export { collectClaims, claimsTable, replaceClaimsSection, formatNumber, CLAIMS_START, CLAIMS_END } from './figures/claims-table';
+export type { SourcedClaim, CollectedClaims } from './figures/claims-table';

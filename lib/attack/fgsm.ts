@@ -103,6 +103,8 @@ export interface AttackAccuracy {
   accuracy: number;
   correct: number;
   total: number;
+  /** Whether each image of the data set (in its order) is classified correctly at this ε; `correct` counts the trues. */
+  correctByImage: boolean[];
 }
 
 /**
@@ -115,6 +117,7 @@ export async function accuracyUnderAttack(model: AttackModel, ds: Dataset, epsil
   if (epsilons.length === 0) throw new Error('accuracyUnderAttack: no epsilons given (e.g. [0, 2, 4, 8, 16])');
   epsilons.forEach(checkEpsilon);
   const correct = epsilons.map(() => 0);
+  const byImage = epsilons.map(() => new Array<boolean>(ds.size).fill(false));
   let b = 0;
   for (const idx of batches(ds, batchSize, null)) {
     const x = toTensor(ds, idx);
@@ -128,13 +131,17 @@ export async function accuracyUnderAttack(model: AttackModel, ds: Dataset, epsil
         : annLogits(model.ann, adv, model.variant);
       const pred = tf.tidy(() => tf.argMax(logits, 1));
       const p = await pred.data();
-      for (let i = 0; i < idx.length; i++) if (p[i] === ds.labels[idx[i]]) correct[k]++;
+      for (let i = 0; i < idx.length; i++) {
+        if (p[i] !== ds.labels[idx[i]]) continue;
+        correct[k]++;
+        byImage[k][idx[i]] = true;
+      }
       tf.dispose([adv, logits, pred]);
     }
     tf.dispose([x, y, ...(g ? [g] : [])]);
     b++;
   }
-  return epsilons.map((epsilon, k) => ({ epsilon, accuracy: ds.size ? correct[k] / ds.size : 0, correct: correct[k], total: ds.size }));
+  return epsilons.map((epsilon, k) => ({ epsilon, accuracy: ds.size ? correct[k] / ds.size : 0, correct: correct[k], total: ds.size, correctByImage: byImage[k] }));
 }
 
 /**

@@ -13,12 +13,27 @@
  *   below 0.9 of the peak;
  * - `tail_cv`: coefficient of variation (std / mean) of the total over the last half of the steps
  *   (steps ⌊T/2⌋+1..T); `flat_tail`: tail_cv < 0.1.
+ *
+ * Verdicts (`claims`, seeded 95 % percentile bootstraps over the images; the counter keeps each
+ * image's spikes per step for them):
+ * - surrogate, "activity rises and falls": per image, its total per step divided by its own peak,
+ *   c(t); d = mean of c over the middle half of the run (`middleSteps`) − max(c(1), c(T)): the
+ *   middle is above both ends. θ = mean over images of d, claimed > 0. No step is picked from the
+ *   data (a peak step found on the same images would make "peak − last ≥ 0" true by construction).
+ * - conversion, "flat after ~50 steps": per image, the CV of its total over the second half of the
+ *   run (`tailCv`; each image's own activity is flat, which implies the summed curve's); θ = mean
+ *   over images, claimed < FLAT_TAIL_CV (the threshold of `flat_tail`, so the flag and the verdict
+ *   mean the same "flat"). Not the CV of the summed curve itself: that statistic is not a mean, and
+ *   resampling images adds step-to-step noise to it, so its bootstrap distribution lies above the
+ *   value (on the test nets the whole 95 % interval did) and the interval does not describe it.
+ *   A single image's CV includes its spike-count noise, so this θ errs toward "not flat".
  */
 import { toTensor } from '../data/dataset';
 import { CONV_LAYERS, convOutputSize } from '../model/vgg';
 import { SpikeCounter } from '../metrics/spike-count';
 import { SPIKING_LAYERS } from '../snn/network';
 import type { LayerName } from '../snn/observer';
+import { bootstrapInterval, makeClaim, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
 import { chunks, type FigureContext, type SpikingModel } from './context';
@@ -56,9 +71,7 @@ export function activityShape(series: readonly number[]): ActivityShape {
   const peak = Math.max(...series);
   const p = series.indexOf(peak);
   const rel = (v: number) => (peak > 0 ? v / peak : 0);
-  const tail = series.slice(Math.floor(T / 2));
-  const m = mean(tail);
-  const tailCv = m > 0 ? std(tail) / m : 0;
+  const cv = tailCv(series);
   const first = rel(series[0]), last = rel(series[T - 1]);
   return {
     peak_step: p + 1,
@@ -66,9 +79,36 @@ export function activityShape(series: readonly number[]): ActivityShape {
     first_over_peak: first,
     last_over_peak: last,
     rise_and_fall: peak > 0 && p > 0 && p < T - 1 && first < RISE_FALL_FRACTION && last < RISE_FALL_FRACTION,
-    tail_cv: tailCv,
-    flat_tail: peak > 0 && tailCv < FLAT_TAIL_CV,
+    tail_cv: cv,
+    flat_tail: peak > 0 && cv < FLAT_TAIL_CV,
   };
+}
+
+/**
+ * 0-based steps of the middle half of a run of T steps, {t : T/4 ≤ t < 3T/4} without the first and
+ * the last step (T = 8: 2..5, T = 30: 8..22); empty for T < 3.
+ */
+export function middleSteps(T: number): number[] {
+  const out: number[] = [];
+  for (let t = Math.max(1, Math.ceil(T / 4)); t < Math.ceil((3 * T) / 4) && t <= T - 2; t++) out.push(t);
+  return out;
+}
+
+/** Per image: mean over the middle steps of spikes/peak − the larger of spikes/peak at the first and last step (0 for a silent image). */
+export function riseAndFall(series: readonly number[]): number {
+  const mid = middleSteps(series.length);
+  if (mid.length === 0) throw new Error(`riseAndFall: a run of ${series.length} steps has no middle (needs T ≥ 3)`);
+  const peak = Math.max(...series);
+  if (!(peak > 0)) return 0;
+  const c = (t: number) => series[t] / peak;
+  return mean(mid.map(c)) - Math.max(c(0), c(series.length - 1));
+}
+
+/** Coefficient of variation (std / mean) over the last half of the steps (⌊T/2⌋..T−1, 0-based); 0 for a silent tail. */
+export function tailCv(series: readonly number[]): number {
+  const tail = series.slice(Math.floor(series.length / 2));
+  const m = mean(tail);
+  return m > 0 ? std(tail) / m : 0;
 }
 
 /** Fig. 5b: normalised spikes per step, surrogate vs conversion. */
@@ -77,6 +117,7 @@ export async function figureSpikeActivity(ctx: FigureContext): Promise<FigureRes
   const rows: Row[] = [];
   const metrics: Record<string, unknown> = { images: ctx.indices.length, layers: [...SPIKING_LAYERS] };
   const shapes: Partial<Record<SpikingModel['method'], ActivityShape>> = {};
+  const claims: Claim[] = [];
   for (const model of ctx.snns) {
     const counter = count(ctx, model);
     const T = model.timesteps;
@@ -104,19 +145,58 @@ export async function figureSpikeActivity(ctx: FigureContext): Promise<FigureRes
       /** 1-based step at which each layer's activity peaks (a converted net's deeper layers lag: each charges up to its threshold first). */
       layer_peak_steps: Object.fromEntries(perLayer.map(({ layer, spikes }) => [layer, spikes.indexOf(Math.max(...spikes)) + 1])),
     };
+    const claim = activityClaim(ctx, model, imageTotals(counter, T));
+    if (claim) claims.push(claim);
   }
   if (shapes.surrogate && shapes.conversion) {
     metrics.paper_trend_holds = shapes.surrogate.rise_and_fall && shapes.conversion.flat_tail;
   }
+  metrics.claims = claims;
 
   const chart = activityChart(rows);
   const byLayer = layerChart(rows);
   return { chart, charts: [chart, byLayer], metrics, rows };
 }
 
+/** Each image's spikes per step over all spiking layers, [image][t], images in ctx.indices order. */
+function imageTotals(counter: SpikeCounter, T: number): number[][] {
+  const perLayer = SPIKING_LAYERS.map((layer) => counter.imageCounts(layer));
+  return perLayer[0].map((_, i) => Array.from({ length: T }, (_, t) => perLayer.reduce((a, l) => a + l[i][t], 0)));
+}
+
+/**
+ * The paper's Fig. 5b claim for one method (see the module comment): surrogate rises and falls,
+ * conversion is flat in its second half. None for a surrogate run shorter than 3 steps, or a
+ * converted net that never spiked (nothing to judge).
+ */
+function activityClaim(ctx: FigureContext, model: SpikingModel, perImage: number[][]): Claim | null {
+  const T = model.timesteps;
+  const seeds = [ctx.params.seed];
+  const rng = ctx.rng.fork(`claims/${model.method}`);
+  if (model.method === 'surrogate') {
+    const mid = middleSteps(T);
+    if (mid.length === 0) return null;
+    return makeClaim({
+      id: 'activity_rises_and_falls_surrogate',
+      statement: 'Surrogate SNN: spike activity rises and falls over time',
+      metric: `mean over images of [mean of spikes/peak over steps ${mid[0] + 1}..${mid[mid.length - 1] + 1} − max(spikes/peak at step 1, at step ${T})]; spikes per step summed over all spiking layers (conv1..conv8, fc1), each image normalised by its own peak step`,
+      seeds,
+    }, bootstrapInterval(perImage.map(riseAndFall), { rng }));
+  }
+  if (perImage.every((series) => series.every((v) => v === 0))) return null;
+  return makeClaim({
+    id: 'activity_flat_tail_conversion',
+    statement: `Converted SNN: spike activity is flat in the second half of the run (CV < ${FLAT_TAIL_CV})`,
+    metric: `mean over images of the coefficient of variation (std / mean over steps ${Math.floor(T / 2) + 1}..${T} of ${T}) of the image's spikes per step, summed over all spiking layers (conv1..conv8, fc1); a silent image counts as 0`,
+    seeds,
+    direction: 'less',
+    threshold: FLAT_TAIL_CV,
+  }, bootstrapInterval(perImage.map(tailCv), { rng }));
+}
+
 /** Runs the model over all images with one counter attached; one progress line per chunk. */
 function count(ctx: FigureContext, model: SpikingModel): SpikeCounter {
-  const counter = new SpikeCounter({ layers: SPIKING_LAYERS });
+  const counter = new SpikeCounter({ layers: SPIKING_LAYERS, perImage: true });
   const parts = chunks(ctx.indices, CHUNK);
   parts.forEach((idx, k) => {
     const started = Date.now();

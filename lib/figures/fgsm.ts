@@ -23,8 +23,16 @@
  *   the per-step distance (paper: "for SNN, the maximum L1 distance across time-steps"), mean over
  *   images. Clean and adversarial SAM runs share one encoder seed, so they see the same uniform
  *   draws and differ only through the perturbation.
- * - Claims (surrogate SNN, as in the paper): its accuracy drops less than the ANN's (mean drop
- *   over ε > 0, and at every ε > 0); SAM changes less than Grad-CAM (at every layer).
+ * - Claims (surrogate SNN, as in the paper), each judged by a seeded 95 % paired percentile
+ *   bootstrap over the images (`claims`; `holds` where the interval lies above 0, `fails` where it
+ *   lies at or below 0, else `inconclusive`):
+ *   - per ε > 0, "SNN accuracy drops less than ANN accuracy": per image, drop = correct at ε = 0 −
+ *     correct at ε (0/1 each, so −1, 0 or 1); θ = mean over images of (ANN drop − SNN drop), both
+ *     models on the same images (stream `rng.fork('claims/accuracy/<ε>')`);
+ *   - per layer, "SAM changes less than Grad-CAM": θ = mean over images of (ANN Grad-CAM L1 −
+ *     surrogate SAM L1) at ε = attack.heatmap_epsilon (stream `rng.fork('claims/l1/<layer>')`).
+ *   `claims_by_means` keeps the earlier verdicts from means alone (mean drop over ε > 0, every ε > 0,
+ *   every layer) for comparison with earlier runs.
  *
  * Outputs: main chart = accuracy vs ε, one line per model; a bar chart of the L1 distances; a PNG
  * grid of a few images (clean and adversarial input, Grad-CAM, SAM per SNN at conv4, SAM at its
@@ -35,6 +43,7 @@ import { accuracyUnderAttack, fgsmStep, inputGradient, type AttackModel } from '
 import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { SpikeActivationMap } from '../explain/sam';
 import { normalisedL1, normalisedL1OverSteps } from '../metrics/distance';
+import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, lineChart, type Row } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
@@ -85,6 +94,8 @@ interface ModelRun {
   craftingT?: number;
   /** Correct predictions per ε. */
   correct: number[];
+  /** Per ε, per image of `images` (in order): correctly classified. */
+  correctByImage: boolean[][];
   /** Per layer: L1 per image, and (SNN) the 0-based step of the largest change. */
   l1: Map<ConvLayer, number[]>;
   l1Step: Map<ConvLayer, number[]>;
@@ -110,25 +121,29 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
     throw new Error(`${FGSM_FIGURE}: conversionBatch must be a positive integer, got ${options.conversionBatch}`);
   }
 
-  const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 }];
+  const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], correctByImage: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 }];
   for (const m of ctx.snns) {
     if (m.method === 'conversion' && convImages === 0) continue;
     const craftingT = Math.min(m.timesteps, craftingSteps);
     const images = m.method === 'conversion' ? ctx.indices.slice(0, convImages) : ctx.indices;
     const budget = Math.min(CHUNK, Math.max(1, Math.floor(BPTT_IMAGE_STEPS / craftingT)));
     const batch = m.method === 'conversion' ? options.conversionBatch ?? budget : budget;
-    runs.push({ name: m.method, images, batch, snn: m, craftingT, correct: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 });
+    runs.push({ name: m.method, images, batch, snn: m, craftingT, correct: [], correctByImage: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 });
   }
 
   for (const run of runs) {
     run.correct = epsilons.map(() => 0);
+    run.correctByImage = epsilons.map(() => []);
     const parts = chunks(run.images, run.batch);
     for (const [k, idx] of parts.entries()) {
       const started = Date.now();
       // Accuracy under attack at every ε (its own encoder streams per batch).
       const attack = attackModel(ctx, run, `accuracy/${k}`);
       const acc = await accuracyUnderAttack(attack, subset(ctx.val, idx), epsilons, run.batch);
-      acc.forEach((a, e) => { run.correct[e] += a.correct; });
+      acc.forEach((a, e) => {
+        run.correct[e] += a.correct;
+        run.correctByImage[e].push(...a.correctByImage);
+      });
       // Heat maps at the heat-map ε, the adversarial image crafted against this model.
       const x = toTensor(ctx.val, idx);
       const y = labelsTensor(ctx.val, idx);
@@ -180,7 +195,7 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
   }
   const accAt = (name: ModelName, i: number) => (runs.find((r) => r.name === name)?.correct[i] ?? 0) / (runs.find((r) => r.name === name)?.images.length ?? 1);
   const hasSurrogate = runs.some((r) => r.name === 'surrogate');
-  const claims: Record<string, boolean> = {
+  const meanClaims: Record<string, boolean> = {
     snn_accuracy_drops_less: hasSurrogate && drop.surrogate < drop.ann,
     snn_accuracy_drops_less_every_epsilon: hasSurrogate && clean >= 0 && attacked.length > 0
       && attacked.every(([, i]) => accAt('surrogate', clean) - accAt('surrogate', i) < accAt('ann', clean) - accAt('ann', i)),
@@ -203,7 +218,8 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
     l1,
     l1_std: l1Std,
     l1_step: l1Step,
-    claims,
+    claims_by_means: meanClaims,
+    claims: fgsmClaims(ctx, runs, layers),
   };
 
   // ---- charts and the grid
@@ -218,6 +234,46 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
   }));
   const png = gridPng(ctx, runs, gridLayer, hEps);
   return { chart, charts: [chart, l1Chart], metrics, rows, pngs: { grid: png } };
+}
+
+/**
+ * Paper Fig. 6a/b with intervals (surrogate SNN against the ANN, on the same images): accuracy
+ * drop per ε > 0 and heat-map change per layer, each paired by image. None without a surrogate
+ * run; no accuracy claims without ε = 0 (no clean accuracy to drop from).
+ */
+function fgsmClaims(ctx: FigureContext, runs: readonly ModelRun[], layers: readonly ConvLayer[]): Claim[] {
+  const ann = runs.find((r) => r.name === 'ann') as ModelRun;
+  const snn = runs.find((r) => r.name === 'surrogate');
+  if (!snn) return [];
+  if (snn.images.length !== ann.images.length || snn.images.some((i, k) => i !== ann.images[k])) {
+    throw new Error(`${FGSM_FIGURE}: the ANN and the surrogate SNN were evaluated on different images; paired claims need the same ones`);
+  }
+  const { epsilons, heatmap_epsilon: hEps } = ctx.params.attack;
+  const seeds = [ctx.params.seed];
+  const T = (snn.snn as SpikingModel).timesteps;
+  const claims: Claim[] = [];
+  const clean = epsilons.indexOf(0);
+  if (clean >= 0) {
+    const drops = (r: ModelRun, e: number) => r.correctByImage[clean].map((c, i) => Number(c) - Number(r.correctByImage[e][i]));
+    epsilons.forEach((eps, e) => {
+      if (eps <= 0) return;
+      claims.push(makeClaim({
+        id: `snn_accuracy_drops_less_surrogate_eps${eps}`,
+        statement: `SNN (surrogate) accuracy drops less than ANN accuracy under FGSM, ε = ${eps}/255`,
+        metric: `mean over images of (ANN drop − surrogate SNN drop), drop = correct at ε = 0 − correct at ε = ${eps}/255 (0/1 per image; each model attacked with its own gradient, the SNN's by BPTT over ${snn.craftingT} of its ${T} steps), paired by image`,
+        seeds,
+      }, pairedBootstrap(drops(ann, e), drops(snn, e), { rng: ctx.rng.fork(`claims/accuracy/${eps}`) })));
+    });
+  }
+  for (const layer of layers) {
+    claims.push(makeClaim({
+      id: `sam_changes_less_than_gradcam_surrogate_${layer}`,
+      statement: `SAM (surrogate SNN) changes less than ANN Grad-CAM under FGSM at ${layer}, ε = ${hEps}/255`,
+      metric: `mean over images of (ANN Grad-CAM L1 − surrogate SAM L1) at ${layer}; L1 = (1/N)Σ|clean − adversarial| of scale-free-normalised maps at the layer's resolution, SAM: max over steps; each model attacked with its own gradient; paired by image`,
+      seeds,
+    }, pairedBootstrap(ann.l1.get(layer) ?? [], snn.l1.get(layer) ?? [], { rng: ctx.rng.fork(`claims/l1/${layer}`) })));
+  }
+  return claims;
 }
 
 /** The attack on `run`'s model; an SNN's encoder streams are forked per purpose (`label`). */

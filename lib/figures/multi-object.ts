@@ -23,6 +23,16 @@
  * first half of the run (claim: focus grows); mean final probabilities (top, bottom, the higher,
  * the lower) and how often the final prediction is one of the two objects.
  *
+ * Verdicts (`claims`, per method and layer, seeded 95 % percentile bootstraps over the pairs;
+ * `claims_by_means` keeps the earlier verdict from means alone, `focus_grows_<method>_<layer>`):
+ * - "attention settles on one object": per pair, focus at the last step − its mean focus over the
+ *   first half (steps 1..⌊T/2⌋, silent steps left out), paired by pair, claimed > 0; over the pairs
+ *   where both are defined.
+ * - "class probabilities follow the attended object": the 0/1 agreement of each pair (attended
+ *   object at the last step = object of higher final probability), claimed above 0.5; over the
+ *   pairs with an attended object. 0.5 is chance only when attention and prediction pick top and
+ *   bottom equally often; the metrics' shares (`prob_top_final`, attention) show whether they do.
+ *
  * Outputs: rows = (pair, method, layer, step, prob_top, prob_bottom, share_top, share_bottom),
  * steps 1-based; charts = class probabilities and attention shares over time for the first pair
  * (main chart: the two charts side by side), mean focus over time, and a heat-map slider of the
@@ -35,6 +45,7 @@ import type { ConvLayer } from '../explain/gradcam';
 import { upsample, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap } from '../explain/sam';
 import { energyInBox } from '../metrics/box';
+import { bootstrapInterval, makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { outlineBox, overlay, rgbImage, tileGridPng, type Rgb, type RgbImage } from '../plot/heatmap';
 import { hconcat, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import type { LayerName, SimulationObserver } from '../snn/observer';
@@ -179,7 +190,9 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
 
   // ---- metrics
   const metrics: Record<string, unknown> = { pairs: pairs.length, height: H, width: W, focus_share: FOCUS_SHARE };
-  const claims: Record<string, boolean> = {};
+  const meanClaims: Record<string, boolean> = {};
+  const claims: Claim[] = [];
+  const seeds = [ctx.params.seed];
   const focusRows: Row[] = [];
   for (const [method, list] of traces) {
     const last = list[0].probTop.length - 1;
@@ -231,7 +244,29 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
       if (agreeFocused.length) entry.agreement_focused = mean(agreeFocused.map((a) => (a ? 1 : 0)));
       entry.agreement_focused_pairs = agreeFocused.length;
       m[layer] = entry;
-      claims[`focus_grows_${method}_${layer}`] = focusLast.n > 0 && focusEarly.n > 0 && focusLast.mean > focusEarly.mean;
+      meanClaims[`focus_grows_${method}_${layer}`] = focusLast.n > 0 && focusEarly.n > 0 && focusLast.mean > focusEarly.mean;
+      // Paired per pair: its focus at the last step against its own mean focus over the first half.
+      const settle = list.map((tr) => ({ last: focus(tr, last), early: defined(firstHalf.map((t) => focus(tr, t))) }))
+        .filter((p): p is { last: number; early: { mean: number; n: number } } => p.last !== null && p.early.n > 0);
+      entry.settle_pairs = settle.length;
+      const where = `SAM at ${layer} (scale-free normalised, upsampled to the ${H}×${W} composite)`;
+      if (settle.length) {
+        claims.push(makeClaim({
+          id: `attention_settles_${method}_${layer}`,
+          statement: `Attention settles on one of two objects over time (${method}, ${layer})`,
+          metric: `mean over pairs of [focus at step ${last + 1} − mean focus over steps 1..${firstHalf.length}], focus = |2s − 1|, s = share of ${where} energy in the top box relative to both boxes; pairs with energy in a box at step ${last + 1} and in the first half (steps without left out), paired by pair`,
+          seeds,
+        }, pairedBootstrap(settle.map((p) => p.last), settle.map((p) => p.early.mean), { rng: ctx.rng.fork(`claims/${method}/${layer}/settles`) })));
+      }
+      if (agree.length) {
+        claims.push(makeClaim({
+          id: `probabilities_follow_attention_${method}_${layer}`,
+          statement: `Class probabilities follow the attended object (${method}, ${layer})`,
+          metric: `fraction of pairs whose attended object at step ${last + 1} (s > 0.5 or < 0.5, s = top share of ${where} energy in both boxes) is the object with the higher class probability at step ${last + 1}; pairs with an attended object; claimed > 0.5`,
+          seeds,
+          threshold: 0.5,
+        }, bootstrapInterval(agree.map((a) => (a ? 1 : 0)), { rng: ctx.rng.fork(`claims/${method}/${layer}/follow`) })));
+      }
       for (let t = 0; t <= last; t++) {
         const f = defined(list.map((tr) => focus(tr, t)));
         if (f.n > 0) focusRows.push({ method, layer, step: t + 1, focus: f.mean, pairs: f.n });
@@ -239,6 +274,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
     }
     metrics[method] = m;
   }
+  metrics.claims_by_means = meanClaims;
   metrics.claims = claims;
 
   // ---- charts

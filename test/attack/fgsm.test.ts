@@ -11,13 +11,13 @@ import { AnnVgg } from '../../lib/ann/vgg11';
 import {
   accuracyUnderAttack, attackExpectedSpikes, attackLoss, fgsm, fgsmStep, inputGradient, straightThroughSource, type AttackModel,
 } from '../../lib/attack/fgsm';
-import { allocateDataset, setAnnotation } from '../../lib/data/dataset';
+import { allocateDataset, setAnnotation, toTensor } from '../../lib/data/dataset';
 import { createEncoder, expectedSpikes, IMAGENET_STD } from '../../lib/data/encode';
 import { vggArch } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
 import { unroll } from '../../lib/snn/simulate';
-import { annAccuracy, snnAccuracy } from '../../lib/train/evaluate';
+import { annAccuracy, annLogits, snnAccuracy } from '../../lib/train/evaluate';
 import { maxAbsDiff, onBackend, useBackend, values } from '../helpers/tf';
 
 const CLASSES = 4;
@@ -265,7 +265,13 @@ describe('FGSM', () => {
     for (const r of a) {
       expect(r.total).toBe(6);
       expect(r.accuracy).toBe(r.correct / 6);
+      // One flag per image, in data-set order, counting to `correct`.
+      expect(r.correctByImage).toHaveLength(6);
+      expect(r.correctByImage.filter(Boolean).length).toBe(r.correct);
     }
+    // ε = 0 leaves the images alone: the flags are the clean predictions, image by image.
+    const cleanPred = tf.tidy(() => Array.from(tf.argMax(annLogits((ann as Extract<AttackModel, { kind: 'ann' }>).ann, toTensor(ds, [0, 1, 2, 3, 4, 5]), 'signed'), 1).dataSync()));
+    expect(a[0].correctByImage).toEqual(cleanPred.map((p, i) => p === ds.labels[i]));
     const snn = snnModel();
     const s = await accuracyUnderAttack(snn, ds, [0, 8], 4);
     expect(s[0].accuracy).toBe(await snnAccuracy(snn.net, ds, 'signed', T, snn.rng, 4));

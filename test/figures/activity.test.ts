@@ -10,11 +10,12 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { toTensor } from '../../lib/data/dataset';
-import { ACTIVITY_FIGURE, ALL_LAYERS, activityShape, figureSpikeActivity } from '../../lib/figures/activity';
+import { ACTIVITY_FIGURE, ALL_LAYERS, FLAT_TAIL_CV, activityShape, figureSpikeActivity, middleSteps, riseAndFall, tailCv } from '../../lib/figures/activity';
 import { chunks, type FigureContext } from '../../lib/figures/context';
 import { saveFigureOutputs } from '../../lib/figures/output';
 import type { FigureResult } from '../../lib/figures/output';
 import { SpikeCounter } from '../../lib/metrics/spike-count';
+import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { SPIKING_LAYERS } from '../../lib/snn/network';
 import { snnLogits } from '../../lib/train/evaluate';
@@ -57,6 +58,31 @@ describe('activityShape (hand-made curves)', () => {
   it('a silent network gives finite descriptors and neither verdict', () => {
     const s = activityShape([0, 0, 0]);
     expect(s).toEqual({ peak_step: 1, peak_fraction: 1 / 3, first_over_peak: 0, last_over_peak: 0, rise_and_fall: false, tail_cv: 0, flat_tail: false });
+  });
+});
+
+describe('claim statistics (hand-made curves)', () => {
+  it('middle half of the run: T/4 ≤ t < 3T/4 (0-based), never the first or last step', () => {
+    expect(middleSteps(8)).toEqual([2, 3, 4, 5]);
+    expect(middleSteps(4)).toEqual([1, 2]);
+    expect(middleSteps(3)).toEqual([1]);
+    expect(middleSteps(30)).toEqual(Array.from({ length: 15 }, (_, i) => 8 + i));
+    expect(middleSteps(2)).toEqual([]);
+  });
+
+  it('riseAndFall: middle above both ends is positive, a monotone rise negative, silence 0; scale-free', () => {
+    // [1, 3, 5, 5, 3, 1, 0, 0]/5: middle (steps 3..6) mean (1 + 1 + .6 + .2)/4 = .7, ends max(.2, 0) = .2
+    expect(riseAndFall([1, 3, 5, 5, 3, 1, 0, 0])).toBeCloseTo(0.5, 12);
+    expect(riseAndFall([10, 30, 50, 50, 30, 10, 0, 0])).toBeCloseTo(0.5, 12);
+    expect(riseAndFall([1, 2, 3, 4])).toBeCloseTo((2 / 4 + 3 / 4) / 2 - 1, 12);
+    expect(riseAndFall([0, 0, 0, 0])).toBe(0);
+    expect(() => riseAndFall([1, 2])).toThrow('has no middle');
+  });
+
+  it('tailCv is the CV that activityShape reports', () => {
+    expect(tailCv([9, 9, 1, 3])).toBeCloseTo(0.5, 12);
+    expect(tailCv([0, 0])).toBe(0);
+    expect(tailCv([2, 7, 1, 8, 2])).toBe(activityShape([2, 7, 1, 8, 2]).tail_cv);
   });
 });
 
@@ -131,6 +157,27 @@ describe('figureSpikeActivity on a tiny context', () => {
       expect(Object.keys(m[method].layer_peak_steps)).toEqual([...SPIKING_LAYERS]);
     }
     expect(m.paper_trend_holds).toBe(m.surrogate.rise_and_fall && m.conversion.flat_tail);
+  });
+
+  it('claims: surrogate rises and falls, conversion flat in its second half, each over all the images with an interval around the value and the verdict it implies', () => {
+    const m = result.metrics as Record<string, any>;
+    const claims = m.claims as Claim[];
+    expect(claims.map((c) => c.id)).toEqual(['activity_rises_and_falls_surrogate', 'activity_flat_tail_conversion']);
+    for (const c of claims) {
+      expect(c.n).toBe(images);
+      expect(c.seeds).toEqual([ctx.params.seed]);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.value).toBeLessThanOrEqual(c.interval[1]);
+    }
+    const [rise, flat] = claims;
+    expect(rise.value).toBeGreaterThanOrEqual(-1);
+    expect(rise.value).toBeLessThanOrEqual(1);
+    expect(rise.verdict).toBe(verdict({ low: rise.interval[0], high: rise.interval[1] }, 'greater', 0));
+    expect(rise.metric).toContain('steps 2..3');
+    // Flat: the mean over images of each image's tail CV, claimed below FLAT_TAIL_CV.
+    expect(flat.value).toBeGreaterThanOrEqual(0);
+    expect(flat.verdict).toBe(verdict({ low: flat.interval[0], high: flat.interval[1] }, 'less', FLAT_TAIL_CV));
+    expect(flat.metric).toContain('steps 4..6 of 6');
   });
 
   it('both charts render; outputs land where dvc expects them', async () => {

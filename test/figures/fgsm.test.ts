@@ -8,6 +8,7 @@ import { scaleFreeNormalise, type HeatMap } from '../../lib/explain/heatmap';
 import { SpikeActivationMap } from '../../lib/explain/sam';
 import { normalisedL1OverSteps } from '../../lib/metrics/distance';
 import { CRAFTING_STEPS, figureFgsm, FGSM_FIGURE } from '../../lib/figures/fgsm';
+import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { annAccuracy, snnLogits } from '../../lib/train/evaluate';
 import { tinyRateContext, tinySignedContext } from '../helpers/figure-context';
@@ -30,7 +31,8 @@ describe('figure 05: FGSM', () => {
     const r = await figureFgsm(ctx, { conversionBatch: 3 });
     expect(tf.memory().numTensors).toBe(before);
 
-    for (const [k, v] of leaves(r.metrics)) {
+    const { claims: paired, ...numbers } = r.metrics as Record<string, unknown>;
+    for (const [k, v] of leaves(numbers)) {
       expect(typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)), `metric ${k} = ${String(v)}`).toBe(true);
     }
     const rows = r.rows ?? [];
@@ -63,12 +65,37 @@ describe('figure 05: FGSM', () => {
     }
     expect(m.l1_step.sam_surrogate.conv4).toBeGreaterThanOrEqual(1);
     expect(m.l1_step.sam_surrogate.conv4).toBeLessThanOrEqual(4);
-    const claims = (r.metrics as { claims: Record<string, boolean> }).claims;
+    const claims = (r.metrics as { claims_by_means: Record<string, boolean> }).claims_by_means;
     expect(claims.sam_changes_less).toBe(['conv4', 'conv6', 'conv8'].every((l) => m.l1.sam_surrogate[l] < m.l1.ann_gradcam[l]));
     const drop = (r.metrics as { accuracy_drop_mean: Record<string, number> }).accuracy_drop_mean;
     const acc = (model: string, e: number) => rows.find((x) => x.model === model && x.epsilon === e)?.accuracy as number;
     expect(drop.ann).toBeCloseTo(acc('ann', 0) - (acc('ann', 4) + acc('ann', 16)) / 2, 10);
     expect(claims.snn_accuracy_drops_less).toBe(drop.surrogate < drop.ann);
+
+    // Paired claims: accuracy drop per ε > 0, heat-map change per layer, each over the 8 images.
+    const list = paired as Claim[];
+    expect(list.map((c) => c.id)).toEqual([
+      'snn_accuracy_drops_less_surrogate_eps4', 'snn_accuracy_drops_less_surrogate_eps16',
+      'sam_changes_less_than_gradcam_surrogate_conv4', 'sam_changes_less_than_gradcam_surrogate_conv6', 'sam_changes_less_than_gradcam_surrogate_conv8',
+    ]);
+    for (const c of list) {
+      expect(c.n).toBe(8);
+      expect(c.seeds).toEqual([ctx.params.seed]);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.value).toBeLessThanOrEqual(c.interval[1]);
+      expect(c.verdict).toBe(verdict({ low: c.interval[0], high: c.interval[1] }, 'greater'));
+      expect(typeof c.statement === 'string' && typeof c.metric === 'string').toBe(true);
+    }
+    // mean(ANN drop − SNN drop) = difference of the accuracy drops; mean(L1 Grad-CAM − L1 SAM) = difference of the means.
+    for (const e of [4, 16]) {
+      const c = list.find((x) => x.id === `snn_accuracy_drops_less_surrogate_eps${e}`) as Claim;
+      expect(c.value).toBeCloseTo((acc('ann', 0) - acc('ann', e)) - (acc('surrogate', 0) - acc('surrogate', e)), 10);
+      expect(c.metric).toContain(`ε = ${e}/255`);
+    }
+    for (const layer of ['conv4', 'conv6', 'conv8']) {
+      const c = list.find((x) => x.id === `sam_changes_less_than_gradcam_surrogate_${layer}`) as Claim;
+      expect(c.value).toBeCloseTo(m.l1.ann_gradcam[layer] - m.l1.sam_surrogate[layer], 10);
+    }
 
     expect(r.chart).toBe(r.charts[0]);
     for (const c of r.charts) expect(await toSvg(c)).toMatch(/^<svg/);

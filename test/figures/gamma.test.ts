@@ -12,11 +12,12 @@ import { toTensor } from '../../lib/data/dataset';
 import { gradCam } from '../../lib/explain/gradcam';
 import { SpikeActivationMap } from '../../lib/explain/sam';
 import type { FigureContext } from '../../lib/figures/context';
-import { GAMMA_FIGURE, figureGammaAblation } from '../../lib/figures/gamma';
+import { GAMMA_FIGURE, figureGammaAblation, referenceGamma } from '../../lib/figures/gamma';
 import { saveFigureOutputs } from '../../lib/figures/output';
 import type { FigureResult } from '../../lib/figures/output';
 import { scaleFreeNormalise } from '../../lib/explain/heatmap';
 import { localizationError } from '../../lib/metrics/localization';
+import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { snnLogits } from '../../lib/train/evaluate';
 import { tinyRateContext } from '../helpers/figure-context';
@@ -79,6 +80,28 @@ describe('figureGammaAblation on a tiny context', () => {
     expect(m.gamma0_worst_fraction).toBe(verdicts.filter(Boolean).length / verdicts.length);
   });
 
+  it('claims: "γ = 0 worse than γ = 0.5" per method and layer, paired over the images, with an interval around the value and the verdict it implies', () => {
+    const m = result.metrics as Record<string, any>;
+    expect(m.reference_gamma).toBe(0.5);
+    const claims = m.claims as Claim[];
+    // γ = 0.5 is the largest γ here: no "large γ" claim.
+    expect(claims.map((c) => c.id)).toEqual(['surrogate', 'conversion'].flatMap((method) => ['conv4', 'conv6'].map((layer) => `gamma0_worse_than_gamma0.5_${method}_${layer}`)));
+    for (const c of claims) {
+      const [, method, layer] = /_(surrogate|conversion)_(conv\d)$/.exec(c.id) as RegExpExecArray;
+      const e = m[method][layer].errors;
+      // mean(E0 − E0.5) over images = mean(E0) − mean(E0.5).
+      expect(c.value).toBeCloseTo(e.gamma_0 - e['gamma_0.5'], 10);
+      expect(c.n).toBe(4);
+      expect(c.seeds).toEqual([ctx.params.seed]);
+      expect(c.level).toBe(0.95);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.value).toBeLessThanOrEqual(c.interval[1]);
+      expect(c.verdict).toBe(verdict({ low: c.interval[0], high: c.interval[1] }, 'greater'));
+      expect(c.metric).toContain(`E(γ = 0) − E(γ = 0.5) at ${layer}`);
+      expect(c.metric).toContain('paired by image');
+    }
+  });
+
   it('an error equals min_t BCE(G, M_t) computed independently, averaged over images', () => {
     const x = toTensor(ctx.val, ctx.indices);
     const targets = ctx.indices.map((i) => ctx.val.labels[i]);
@@ -111,8 +134,37 @@ describe('figureGammaAblation on a tiny context', () => {
       expect(m.gamma0_worst_fraction).toBeUndefined();
       expect(m.surrogate.conv8.gamma0_worst).toBeUndefined();
       expect(r.rows).toHaveLength(2 * 2);
+      // The reference is the γ nearest explain.gamma = 0.5 (0.6), also the largest: nothing to claim.
+      expect(m.reference_gamma).toBe(0.6);
+      expect(m.claims).toEqual([]);
     } finally {
       other.dispose();
     }
+  });
+
+  it('with γ up to 1: "large γ worse again" compares the largest γ with the preset γ = explain.gamma', async () => {
+    const other = await tinyRateContext(3, { gammas: [0, 0.5, 1], layers: [6] });
+    try {
+      const r = await figureGammaAblation(other);
+      const m = r.metrics as Record<string, any>;
+      const claims = m.claims as Claim[];
+      expect(claims.map((c) => c.id)).toEqual(['surrogate', 'conversion'].flatMap((method) => [`gamma0_worse_than_gamma0.5_${method}_conv6`, `gamma1_worse_than_gamma0.5_${method}_conv6`]));
+      const large = claims.find((c) => c.id === 'gamma1_worse_than_gamma0.5_conversion_conv6') as Claim;
+      expect(large.value).toBeCloseTo(m.conversion.conv6.errors.gamma_1 - m.conversion.conv6.errors['gamma_0.5'], 10);
+      expect(large.n).toBe(3);
+      expect(large.verdict).toBe(verdict({ low: large.interval[0], high: large.interval[1] }, 'greater'));
+    } finally {
+      other.dispose();
+    }
+  });
+});
+
+describe('referenceGamma', () => {
+  it('is the γ of the list nearest explain.gamma, the smaller on a tie', () => {
+    expect(referenceGamma([0, 0.1, 0.5, 1], 0.5)).toBe(0.5);
+    expect(referenceGamma([0, 0.3, 0.7, 1], 0.5)).toBe(0.3);
+    expect(referenceGamma([0, 1], 0.5)).toBe(0);
+    expect(referenceGamma([0.9], 0.5)).toBe(0.9);
+    expect(() => referenceGamma([], 0.5)).toThrow('explain.gammas is empty');
   });
 });

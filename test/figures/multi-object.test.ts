@@ -5,9 +5,10 @@ import { initBackend } from '../../lib/backend';
 import { composePair, compositesToTensor } from '../../lib/data/compose';
 import { boxOf } from '../../lib/data/dataset';
 import { choosePairs, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
+import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { snnLogits } from '../../lib/train/evaluate';
-import { tinySignedContext } from '../helpers/figure-context';
+import { tinyRateContext, tinySignedContext } from '../helpers/figure-context';
 
 
 /** Every leaf of a metrics object is a finite number or a boolean. */
@@ -44,7 +45,8 @@ describe('figure 06: multi-object', () => {
     const r = await figureMultiObject(ctx);
     expect(tf.memory().numTensors).toBe(before);
 
-    for (const [k, v] of leaves(r.metrics)) {
+    const { claims: paired, ...numbers } = r.metrics as Record<string, unknown>;
+    for (const [k, v] of leaves(numbers)) {
       expect(typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)), `metric ${k} = ${String(v)}`).toBe(true);
     }
     const rows = r.rows ?? [];
@@ -86,6 +88,31 @@ describe('figure 06: multi-object', () => {
     }
     expect((r.metrics as { pairs: number }).pairs).toBe(4);
 
+    // Claims per method and layer, over the pairs where each is defined (all 4 when SAM has energy in a box).
+    const claims = paired as Claim[];
+    expect(claims.length).toBeGreaterThan(0);
+    for (const method of ['surrogate', 'conversion']) {
+      for (const layer of ['conv4', 'conv6']) {
+        const e = m[method][layer];
+        const settles = claims.find((c) => c.id === `attention_settles_${method}_${layer}`);
+        const follows = claims.find((c) => c.id === `probabilities_follow_attention_${method}_${layer}`);
+        expect(settles?.n ?? 0).toBe(e.settle_pairs);
+        expect(follows?.n ?? 0).toBe(e.agreement_pairs);
+        if (settles) expect(settles.verdict).toBe(verdict({ low: settles.interval[0], high: settles.interval[1] }, 'greater', 0));
+        if (follows) {
+          expect(follows.value).toBeCloseTo(e.agreement, 12);
+          expect(follows.verdict).toBe(verdict({ low: follows.interval[0], high: follows.interval[1] }, 'greater', 0.5));
+        }
+      }
+    }
+    for (const c of claims) {
+      expect(c.n).toBeLessThanOrEqual(4);
+      expect(c.seeds).toEqual([ctx.params.seed]);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.value).toBeLessThanOrEqual(c.interval[1]);
+    }
+    expect(Object.keys((r.metrics as { claims_by_means: object }).claims_by_means)).toHaveLength(4);
+
     expect(r.chart).toBe(r.charts[0]);
     for (const c of r.charts) expect(await toSvg(c)).toMatch(/^<svg/);
     // Slider: the first pair's conv4 maps (16 rows × 8 columns at 64×32), each shown step once (surrogate 1..4, conversion 1..6).
@@ -97,6 +124,35 @@ describe('figure 06: multi-object', () => {
     expect(png.width).toBeGreaterThan(4 * 32); // the input and 3 sampled steps, 32 px wide each
     expect(png.height).toBeGreaterThan(4 * (64 + 3 * 10)); // 4 rows (2 methods × 2 layers) of 64 px tiles with 3 caption lines
     expect(MULTI_OBJECT_FIGURE).toBe('06-multi-object');
+    ctx.dispose();
+  });
+
+  it('claims on nets that spike from the first step: both claims for every method and layer, over all 4 pairs; "settles" is the paired mean of focus(T) − the pair\'s first-half focus', async () => {
+    const ctx = await tinyRateContext(8);
+    const r = await figureMultiObject(ctx);
+    const claims = (r.metrics as { claims: Claim[] }).claims;
+    expect(claims.map((c) => c.id)).toEqual(['surrogate', 'conversion'].flatMap((method) => ['conv4', 'conv6'].flatMap((layer) => [
+      `attention_settles_${method}_${layer}`, `probabilities_follow_attention_${method}_${layer}`,
+    ])));
+    for (const c of claims) {
+      expect(c.n).toBe(4);
+      expect(c.interval[0]).toBeLessThanOrEqual(c.value);
+      expect(c.value).toBeLessThanOrEqual(c.interval[1]);
+    }
+    // Independent: focus per pair from the rows (s = share_top / (share_top + share_bottom)).
+    const rows = r.rows ?? [];
+    const focus = (pair: number, step: number) => {
+      const x = rows.find((q) => q.pair === pair && q.method === 'conversion' && q.layer === 4 && q.step === step) as Record<string, number>;
+      const inside = x.share_top + x.share_bottom;
+      return inside > 0 ? Math.abs((2 * x.share_top) / inside - 1) : null; // silent step: undefined, left out
+    };
+    const d = [0, 1, 2, 3].map((p) => {
+      const early = [1, 2, 3].map((t) => focus(p, t)).filter((f): f is number => f !== null);
+      return (focus(p, 6) as number) - early.reduce((a, v) => a + v, 0) / early.length;
+    });
+    const settles = claims.find((c) => c.id === 'attention_settles_conversion_conv4') as Claim;
+    expect(settles.value).toBeCloseTo(d.reduce((a, v) => a + v, 0) / 4, 10);
+    expect(settles.metric).toContain('focus at step 6 − mean focus over steps 1..3');
     ctx.dispose();
   });
 });

@@ -40,4 +40,39 @@ describe('SpikeCounter', () => {
     x.dispose();
     expect(counter.curve('conv8')).toEqual([0]);
   });
+
+  it('perImage: each image\'s spikes per step, the same from onStep and from onSteps chunks; runs append images; totals unchanged', () => {
+    const before = tf.memory().numTensors;
+    // Run 1: 2 images × 3 steps of 1×1×4 neurons; image b at step t has spikes[t][b] ones.
+    const spikes = [[1, 3], [4, 0], [2, 2]];
+    const frame = (counts: number[]) => Float32Array.from(counts.flatMap((n) => [0, 1, 2, 3].map((i) => (i < n ? 1 : 0))));
+    const bySteps = new SpikeCounter({ layers: ['conv1'], perImage: true });
+    const chunked = new SpikeCounter({ layers: ['conv1'], perImage: true });
+    const totalsOnly = new SpikeCounter({ layers: ['conv1'] });
+    const run = (data: number[][]) => {
+      data.forEach((counts, t) => tf.tidy(() => {
+        const x = tf.tensor4d(frame(counts), [counts.length, 1, 1, 4]);
+        bySteps.onStep('conv1', t, x);
+        totalsOnly.onStep('conv1', t, x);
+      }));
+      // The same run as the simulation's chunks: steps 0..1 at once (time-major), then step 2.
+      tf.tidy(() => {
+        const b = data[0].length;
+        chunked.onSteps('conv1', 0, tf.tensor4d(Float32Array.from([...frame(data[0]), ...frame(data[1])]), [2 * b, 1, 1, 4]), 2);
+        chunked.onSteps('conv1', 2, tf.tensor4d(frame(data[2]), [b, 1, 1, 4]), 1);
+      });
+    };
+    run(spikes);
+    run([[4], [1], [0]]); // run 2: one more image
+    for (const c of [bySteps, chunked]) {
+      expect(c.imageCounts('conv1')).toEqual([[1, 4, 2], [3, 0, 2], [4, 1, 0]]);
+      expect(c.counts('conv1')).toEqual(totalsOnly.counts('conv1'));
+      expect(c.rates('conv1')).toEqual(totalsOnly.rates('conv1'));
+    }
+    expect(totalsOnly.counts('conv1')).toEqual([8, 5, 4]);
+    expect(() => totalsOnly.imageCounts('conv1')).toThrow('imageCounts needs a counter made with perImage: true');
+    // A step whose batch differs from its run's is refused (the images would be misattributed).
+    expect(() => tf.tidy(() => bySteps.onStep('conv1', 1, tf.zeros([2, 1, 1, 4]) as tf.Tensor4D))).toThrow('step 1 has a batch of 2 images but its run started with 1');
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
