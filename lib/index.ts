@@ -122,3 +122,12 @@ export type { MultiObjectOptions } from './figures/multi-object';
 // Paper claims as data: the README's claims table is generated from reports/metrics/*.json
 export { collectClaims, claimsTable, replaceClaimsSection, formatNumber, CLAIMS_START, CLAIMS_END } from './figures/claims-table';
 export type { SourcedClaim, CollectedClaims } from './figures/claims-table';
+export { localizationErrorUnder, aggregateStepErrors, isEmptyMap, normaliseMap } from './metrics/localization-choices';
+export type { Normalisation, StepAggregation, EmptyMaps, ErrorChoices, AggregatedError } from './metrics/localization-choices';
+export { sensitivityRows, verdictChanges } from './metrics/sensitivity';
+export type { SensitivityRow, Alternative } from './metrics/sensitivity';
+export { pooledScores } from './metrics/pooled-score';
+export type { BatchScoreFn } from './metrics/pooled-score';
+export { boxAreaShare } from './metrics/box-area';
+export { LOCALIZATION_CHOICES, DEFAULT_ERROR_SETTING } from './figures/localization';
+export type { LocalizationResult, ErrorSetting, OpenChoice, FaithfulnessSettings } from './figures/localization';

@@ -1,46 +1,79 @@
 /**
- * Figure 04 (paper Fig. 4 and Fig. 5c, plus box scores): where SAM looks, layer by layer, and
- * how far that is from the ANN's Grad-CAM.
+ * Figure 04 (paper Fig. 4 and Fig. 5c, plus box scores and faithfulness): where SAM looks, layer
+ * by layer, how far that is from the ANN's Grad-CAM, and how much the verdicts depend on the
+ * choices the paper leaves open.
  *
  * Per chunk of ≤ 16 validation images: the ANN's Grad-CAM G at each layer of `explain.layers`
  * (ground-truth class), and for each SNN (surrogate, conversion) one simulation with a SAM
- * observer on those layers (γ = explain.gamma, explain.variant). Every map is normalised
- * scale-free, `(m - min) / ((max - min)(1 + 1e-3))` (`scaleFreeNormalise`): raw Grad-CAM values are
- * 1e-4..1e-2 here, where the authors' absolute ε of 1e-3 would squash G towards 0 and the
- * cross-entropy would reward empty SAM maps.
+ * observer on those layers (γ = explain.gamma, explain.variant).
  *
- * - Fig. 5c: localization error `E = min_t BCE(G, M_t)` (paper Eq. 10), G and M_t at the layer's
- *   own resolution (SAM and Grad-CAM of one layer have the same size), mean over the images.
- *   Claims: E grows with depth; conversion's E is above surrogate's at every layer.
+ * - Fig. 5c: localization error `E = min_t BCE(G, M_t)` (paper Eq. 10) per image, under the
+ *   DEFAULT choices (`LOCALIZATION_CHOICES`, first option of each):
+ *     · BCE clamp ε = 1e-7: M ∈ [ε, 1 − ε] before the logarithms;
+ *     · scale-free normalisation `(m − min) / ((max − min)(1 + 1e-3))` of G and every M_t (raw
+ *       Grad-CAM values are 1e-4..1e-2 here, where the authors' absolute ε of 1e-3 would squash
+ *       G towards 0);
+ *     · minimum over t;
+ *     · empty maps (a step whose map is constant, all zero once normalised) excluded from the
+ *       minimum (all steps are used if every one is empty);
+ *     · G and M_t at the layer's own resolution (SAM and Grad-CAM of one layer share its grid).
+ *   Claims (paired per image, seeded 95 % percentile bootstrap over images, `pairedBootstrap`
+ *   with stream `rng.fork('claims/<id>')`): E grows with depth, for each method and each pair of
+ *   consecutive layers plus shallowest → deepest (θ = mean E(deeper) − E(shallower) > 0); and
+ *   conversion's E is above surrogate's at every layer (θ = mean E_conv − E_surr > 0).
+ * - Sensitivity: the same claims with one choice changed at a time (ε ∈ {1e-3, e^-100};
+ *   absolute-ε normalisation; mean over t or the error of the time-averaged map; empty maps
+ *   included; both maps upsampled bilinearly to the input). Each claim uses the same bootstrap
+ *   stream under every option, so a changed verdict comes from the option, not from resampling.
  * - Fig. 4: a PNG grid per shown image, rows = layer × method, columns = the input, SAM at
  *   `explain.sample_steps` evenly spaced steps (each tile stamped with its 1-based t; column
  *   headers give the fraction of T, since the two methods run for different T), and the ANN's
  *   Grad-CAM at that layer.
- * - Beyond the paper: box scores against the data set's ground-truth boxes (images with a
+ * - Beyond the paper, box scores against the data set's ground-truth boxes (images with a
  *   degenerate box are skipped): the pointing game (hit when the map's maximum lies in the box)
- *   and the share of the map's energy inside the box, for SAM, SNN-crafted Grad-CAM (surrogate
- *   only by default: its BPTT through a converted net's `convert.timesteps` steps, 300 by default,
- *   costs minutes on a CPU) and the
- *   ANN's Grad-CAM, all upsampled bilinearly to the image. An SNN map here is the TIME-AVERAGE of
- *   the raw maps M_t (then normalised): it needs no reference, where the step of minimal
- *   localization error would borrow the ANN's Grad-CAM to pick the step. `chance` is what a
- *   uniform map scores: the box's share of the image.
+ *   and the share of the map's energy inside the box, each with its 95 % bootstrap interval, next
+ *   to the box's share of the image (what a uniform map scores), for SAM, SNN-crafted Grad-CAM
+ *   (surrogate only by default: its BPTT through a converted net's `convert.timesteps` steps, 300
+ *   by default, costs minutes on a CPU) and the ANN's Grad-CAM, all upsampled bilinearly to the
+ *   image. An SNN map here is the TIME-AVERAGE of the raw maps M_t (then normalised): it needs no
+ *   reference, where the step of minimal localization error would borrow the ANN's Grad-CAM to
+ *   pick the step. Claims per (explanation, layer): energy in the box > the box's area share, and
+ *   pointing-game hit rate > the area share (a random point's hit rate), paired per image.
+ * - Beyond the paper, faithfulness (Petsiuk et al. 2018): deletion and insertion AUCs of the same
+ *   time-averaged maps at `faithfulness.layers` (default conv6), K = 8 steps, deleted pixels set
+ *   to 0 (black, the scenes' background), score = the explained model's softmax probability of
+ *   the ground-truth class (ANN Grad-CAM: the ANN; SAM and SNN Grad-CAM: the SNN they explain,
+ *   fresh Poisson input per call). An explanation of an SNN with T steps is scored on the first
+ *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 90 000 image-steps: every image up to 625
+ *   for T = 8, the first 16 for T = 300; 1.5–2 min each on a busy 2-core CPU), all curves of a chunk
+ *   batched into one model call (`pooledScores`).
  *
  * Outputs: main chart = E vs layer, one line per method; a bar chart of the box scores; a
  * heat-map slider (SAM of the first image at conv4, surrogate and conversion side by side, at
  * most 30 frames, frame k showing step round(k·T/K) of each method); rows = one per (explanation,
- * method, layer); metrics nest E, its step, the box scores and the claims. Steps are 1-based in
- * every output.
+ * method, layer) with interval columns; metrics nest E with its interval and step, the claims,
+ * the sensitivity rows, the box scores and faithfulness with intervals; `tables` holds the same
+ * as markdown for the notebook. Steps are 1-based in every output.
  */
-import { boxOf, toTensor } from '../data/dataset';
+import * as tf from '@tensorflow/tfjs-core';
+import { boxOf, toTensor, type Box } from '../data/dataset';
 import { convLayer, gradCam, snnGradCam, type CamMaps, type ConvLayer } from '../explain/gradcam';
 import { scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap } from '../explain/sam';
 import { pointingGame, energyInBox } from '../metrics/box';
-import { localizationError } from '../metrics/localization';
+import { boxAreaShare } from '../metrics/box-area';
+import { deletionCurve, insertionCurve } from '../metrics/faithfulness';
+import { binaryCrossEntropy } from '../metrics/localization';
+import {
+  aggregateStepErrors, isEmptyMap, normaliseMap, type AggregatedError, type EmptyMaps, type Normalisation, type StepAggregation,
+} from '../metrics/localization-choices';
+import { pooledScores, type BatchScoreFn } from '../metrics/pooled-score';
+import { sensitivityRows, verdictChanges, type SensitivityRow } from '../metrics/sensitivity';
+import { bootstrapInterval, makeClaim, pairedBootstrap, type Claim, type Interval, type Verdict } from '../metrics/uncertainty';
 import { drawText, overlay, outlineBox, tileGrid, encodePng, type Rgb, type RgbImage } from '../plot/heatmap';
 import { barChart, hconcat, heatmapSlider, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
-import { snnLogits } from '../train/evaluate';
+import { annLogits, snnLogits } from '../train/evaluate';
+import type { Rng } from '../random';
 import { chunks, inputImage, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 
@@ -56,6 +89,53 @@ const CHUNK = 16;
 const GRID_IMAGES = 3;
 /** Most frames of a heat-map slider. */
 const SLIDER_FRAMES = 30;
+/** Deletion / insertion steps K. */
+const FAITHFULNESS_STEPS = 8;
+/** Image-steps (images × model steps) one SNN explanation's deletion and insertion curves may cost, per layer. */
+const FAITHFULNESS_IMAGE_STEPS = 90_000;
+/** Images per model call when scoring faithfulness curves (larger batches were slower per image on 2 cores). */
+const SCORE_BATCH = 64;
+/** Coverage of every interval. */
+const LEVEL = 0.95;
+
+/** One option of Eq. 10's open choices, as a full setting. */
+export interface ErrorSetting {
+  eps: number;
+  normalisation: Normalisation;
+  /** Per-step errors reduced by min or mean, or the error of the time-averaged map. */
+  aggregation: StepAggregation | 'time-average';
+  emptyMaps: EmptyMaps;
+  /** G and M_t at the layer's own grid, or both upsampled bilinearly to the input. */
+  resolution: 'layer' | 'input';
+}
+
+/** A choice the paper leaves open and its options; the first option is figure 04's default. */
+export interface OpenChoice {
+  choice: string;
+  options: { option: string; set: Partial<ErrorSetting> }[];
+}
+
+/** The defaults of figure 04's localization error. */
+export const DEFAULT_ERROR_SETTING: ErrorSetting = { eps: 1e-7, normalisation: 'scale-free', aggregation: 'min', emptyMaps: 'exclude', resolution: 'layer' };
+
+/** The open choices of Eq. 10 the sensitivity table varies, one at a time; first option = default. */
+export const LOCALIZATION_CHOICES: readonly OpenChoice[] = [
+  { choice: 'BCE clamp ε', options: [{ option: '1e-7', set: {} }, { option: '1e-3', set: { eps: 1e-3 } }, { option: 'e^-100', set: { eps: Math.exp(-100) } }] },
+  { choice: 'normalisation', options: [{ option: 'scale-free', set: {} }, { option: 'absolute ε = 1e-3', set: { normalisation: 'absolute-eps' } }] },
+  { choice: 'aggregation over t', options: [{ option: 'min over t', set: {} }, { option: 'mean over t', set: { aggregation: 'mean' } }, { option: 'time-averaged map', set: { aggregation: 'time-average' } }] },
+  { choice: 'empty maps', options: [{ option: 'excluded', set: {} }, { option: 'included', set: { emptyMaps: 'include' } }] },
+  { choice: 'resolution', options: [{ option: "layer's own", set: {} }, { option: 'upsampled to input', set: { resolution: 'input' } }] },
+];
+
+/** Faithfulness settings (`false` skips it). */
+export interface FaithfulnessSettings {
+  /** Layers whose maps are scored (default conv6 if among `explain.layers`, else the deepest). */
+  layers?: readonly (ConvLayer | number)[];
+  /** Deletion / insertion steps K (default 8). */
+  steps?: number;
+  /** Budget per explanation and layer in images × model steps (default 90 000: 16 images at T = 300). */
+  imageSteps?: number;
+}
 
 /** Options of `figureLocalization` (the defaults are what the pipeline runs). */
 export interface LocalizationOptions {
@@ -63,31 +143,69 @@ export interface LocalizationOptions {
   snnGradCamMethods?: readonly Method[];
   /** Images in the PNG grid (default 3). */
   gridImages?: number;
+  /** Deletion / insertion AUCs; `false` skips them. */
+  faithfulness?: FaithfulnessSettings | false;
+  /** Bootstrap resamples per interval (default 2000). */
+  resamples?: number;
+}
+
+/** Figure 04's outputs plus markdown tables for the notebook. */
+export interface LocalizationResult extends FigureResult {
+  /** Flat rows of the sensitivity table (also in the metrics as `sensitivity.rows`). */
+  sensitivity: SensitivityRow[];
+  /** Markdown: `claims` (Fig. 5c verdicts), `sensitivity` (verdict per option), `boxes`, `faithfulness`. */
+  tables: { claims: string; sensitivity: string; boxes: string; faithfulness: string };
 }
 
 /** Per image results of one (explanation, method) at one layer. */
 interface Scores {
+  /** E under the default setting. */
   error: number[];
   /** 0-based step of the minimal error. */
   step: number[];
+  /** E under each sensitivity option (key `choice=option`), SAM only. */
+  variants: Map<string, number[]>;
+  /** Per image: share of steps whose map is empty. */
+  emptyShare: number[];
+  /** Images whose every map is empty. */
+  allEmpty: number;
+  /** Images with a non-empty step where, with empty maps included, an empty map still attains the minimum. */
+  emptyWins: number;
   pointing: number[];
   energy: number[];
+  /** Box area share of the image (the chance level), per boxed image. */
+  area: number[];
+  deletion: number[];
+  insertion: number[];
 }
 
-const emptyScores = (): Scores => ({ error: [], step: [], pointing: [], energy: [] });
+const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], energy: [], area: [], deletion: [], insertion: [] });
 
-/** Fig. 4 + Fig. 5c: SAM per layer and method, its localization error vs the ANN's Grad-CAM, and box scores. */
-export async function figureLocalization(ctx: FigureContext, options: LocalizationOptions = {}): Promise<FigureResult> {
+/** Key of a sensitivity option. */
+const optionKey = (choice: string, option: string) => `${choice}=${option}`;
+
+/** Every non-default option with its full setting. */
+function alternativeSettings(): { choice: string; option: string; key: string; setting: ErrorSetting }[] {
+  return LOCALIZATION_CHOICES.flatMap((c) => c.options.slice(1).map((o) => ({ choice: c.choice, option: o.option, key: optionKey(c.choice, o.option), setting: { ...DEFAULT_ERROR_SETTING, ...o.set } })));
+}
+
+/** Fig. 4 + Fig. 5c: SAM per layer and method, its localization error vs the ANN's Grad-CAM, box scores, faithfulness, sensitivity. */
+export async function figureLocalization(ctx: FigureContext, options: LocalizationOptions = {}): Promise<LocalizationResult> {
   const { gamma, variant } = ctx.params.explain;
   const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
   const gradMethods = new Set(options.snnGradCamMethods ?? ['surrogate']);
   const gridCount = options.gridImages ?? GRID_IMAGES;
+  const resamples = options.resamples ?? 2000;
   if (ctx.indices.length === 0) throw new Error(`${LOCALIZATION_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
   const { height: H, width: W } = ctx.val;
   const sliderLayer: ConvLayer = layers.includes('conv4') ? 'conv4' : layers[0];
   const maxT = Math.max(...ctx.snns.map((m) => m.timesteps));
   const columns = Math.min(ctx.params.explain.sample_steps, maxT);
   const frames = Math.min(SLIDER_FRAMES, maxT);
+  const faith = faithfulnessPlan(options.faithfulness, layers);
+  const alternatives = alternativeSettings();
+  // The option "empty maps included" (min over t): did an empty map attain the minimum?
+  const includedAt = alternatives.findIndex((a) => a.setting.emptyMaps === 'include' && a.setting.aggregation === 'min');
 
   // scores[key][layer], key = `${explanation}|${method}`
   const scores = new Map<string, Map<ConvLayer, Scores>>();
@@ -102,26 +220,35 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   let degenerate = 0;
   const grid: GridImage[] = [];
   const sliderRows: Row[] = [];
+  let faithSeconds = 0;
 
   const parts = chunks(ctx.indices, CHUNK);
   for (const [k, idx] of parts.entries()) {
     const started = Date.now();
     const x = toTensor(ctx.val, idx);
     const labels = idx.map((i) => ctx.val.labels[i]);
+    // Position of each image of the chunk among all evaluated images (faithfulness takes the first n).
+    const positions = idx.map((_, b) => k * CHUNK + b);
+    // Faithfulness jobs of this chunk: maps at the input size, run after the chunk's maps are made.
+    const jobs: FaithJob[] = [];
     try {
       // The ANN's Grad-CAM: the reference G of Eq. 10 and one explanation scored on boxes.
+      const Graw = new Map<ConvLayer, HeatMap[]>();
       const G = new Map<ConvLayer, HeatMap[]>();
       for (const layer of layers) {
         const cam = gradCam(ctx.ann, x, { layer, targets: labels, variant: ctx.variant });
+        Graw.set(layer, idx.map((_, b) => cam.map(0, b)));
         G.set(layer, idx.map((_, b) => scaleFreeNormalise(cam.map(0, b))));
       }
       const boxes = idx.map((i) => (ctx.val.degenerate[i] ? null : boxOf(ctx.val, i)));
       boxes.forEach((box) => {
-        if (box) chance.push(((box.x1 - box.x0 + 1) * (box.y1 - box.y0 + 1)) / (H * W));
+        if (box) chance.push(boxAreaShare(box, H, W));
         else degenerate++;
       });
       for (const layer of layers) {
-        idx.forEach((_, b) => scoreBox(at('ANN Grad-CAM', 'ann', layer), (G.get(layer) as HeatMap[])[b], boxes[b], H, W));
+        const maps = (G.get(layer) as HeatMap[]).map((g) => upsample(g, H, W));
+        idx.forEach((_, b) => scoreBox(at('ANN Grad-CAM', 'ann', layer), maps[b], boxes[b], H, W));
+        if (faith.layers.includes(layer)) jobs.push(faithJob(faith, at('ANN Grad-CAM', 'ann', layer), 1, maps, positions, 'ann', `ann_gradcam/${layer}`));
       }
       if (k === 0) idx.slice(0, gridCount).forEach((i, b) => grid.push({ index: i, rows: [], gradcam: layers.map((l) => (G.get(l) as HeatMap[])[b]) }));
 
@@ -133,14 +260,18 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
           snnLogits(net, x, ctx.variant, T, ctx.rng.fork(`${method}/${k}`), [sam]).dispose();
           for (const layer of layers) {
             const s = at('SAM', method, layer);
+            const averaged: HeatMap[] = [];
             idx.forEach((_, b) => {
               const raw = sam.series(layer, 'raw', b);
               const maps = raw.map(scaleFreeNormalise);
-              const g = (G.get(layer) as HeatMap[])[b];
-              const e = localizationError(g, maps);
-              s.error.push(e.error);
-              s.step.push(e.step);
-              scoreBox(s, scaleFreeNormalise(meanMap(raw)), boxes[b], H, W);
+              const errors = errorsUnder(((Graw.get(layer) as HeatMap[])[b]), raw, [DEFAULT_ERROR_SETTING, ...alternatives.map((a) => a.setting)], H, W);
+              recordErrors(s, errors[0], raw);
+              alternatives.forEach((a, j) => pushTo(s.variants, a.key, errors[j + 1].value));
+              const included = includedAt >= 0 ? errors[includedAt + 1] : null;
+              if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
+              const avg = upsample(scaleFreeNormalise(meanMap(raw)), H, W);
+              averaged.push(avg);
+              scoreBox(s, avg, boxes[b], H, W);
               if (k === 0 && b < grid.length) {
                 const shown = sampleSteps(T, columns);
                 grid[b].rows.push({ layer, method, T, steps: shown, maps: shown.map((t) => maps[t]) });
@@ -149,6 +280,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
                 for (const t of new Set(sampleSteps(T, frames))) sliderRows.push(...cells(maps[t], { method, T, step: t + 1 }));
               }
             });
+            if (faith.layers.includes(layer)) jobs.push(faithJob(faith, s, T, averaged, positions, model, `sam_${method}/${layer}`));
           }
         } finally {
           sam.dispose();
@@ -157,72 +289,169 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
           for (const layer of layers) {
             const cam: CamMaps = snnGradCam(net, x, { layer, targets: labels, variant: ctx.variant, timesteps: T, rng: ctx.rng.fork(`${method}/${k}`) });
             const s = at('SNN Grad-CAM', method, layer);
+            const averaged: HeatMap[] = [];
             idx.forEach((_, b) => {
               const raw = cam.series('raw', b);
-              const e = localizationError((G.get(layer) as HeatMap[])[b], raw.map(scaleFreeNormalise));
-              s.error.push(e.error);
-              s.step.push(e.step);
-              scoreBox(s, scaleFreeNormalise(meanMap(raw)), boxes[b], H, W);
+              const [e] = errorsUnder((Graw.get(layer) as HeatMap[])[b], raw, [DEFAULT_ERROR_SETTING], H, W);
+              recordErrors(s, e, raw);
+              const avg = upsample(scaleFreeNormalise(meanMap(raw)), H, W);
+              averaged.push(avg);
+              scoreBox(s, avg, boxes[b], H, W);
             });
+            if (faith.layers.includes(layer)) jobs.push(faithJob(faith, s, T, averaged, positions, model, `snn_gradcam_${method}/${layer}`));
           }
         }
       }
+      const t0 = Date.now();
+      for (const job of jobs) await runFaithJob(ctx, job, x, labels, k);
+      faithSeconds += (Date.now() - t0) / 1000;
     } finally {
       x.dispose();
     }
     console.error(`${LOCALIZATION_FIGURE}: chunk ${k + 1}/${parts.length} (${idx.length} images; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
+  if (faith.enabled) console.error(`${LOCALIZATION_FIGURE}: deletion / insertion curves took ${faithSeconds.toFixed(1)} s in all`);
+
+  // ---- intervals (one seeded stream per quantity)
+  const ci = (values: number[], label: string): Interval => bootstrapInterval(values, { rng: ctx.rng.fork(`ci/${label}`), resamples, level: LEVEL });
+  const paired = (a: number[], b: number[], label: string): Interval => pairedBootstrap(a, b, { rng: ctx.rng.fork(label), resamples, level: LEVEL });
+  const brief = (i: Interval) => ({ value: i.value, low: i.low, high: i.high });
 
   // ---- rows and metrics
   const rows: Row[] = [];
-  const metrics: Record<string, unknown> = { images: ctx.indices.length, box_images: chance.length, degenerate_boxes: degenerate, gamma };
+  const metrics: Record<string, unknown> = {
+    images: ctx.indices.length, box_images: chance.length, degenerate_boxes: degenerate, gamma,
+    interval_level: LEVEL, bootstrap_resamples: resamples,
+    error_setting: describeSetting(DEFAULT_ERROR_SETTING),
+  };
   const localization: Record<string, Record<string, number>> = {};
+  const localizationCi: Record<string, Record<string, Record<string, number>>> = {};
   const locStep: Record<string, Record<string, number>> = {};
+  const emptyMaps: Record<string, Record<string, Record<string, number>>> = {};
   const pointing: Record<string, Record<string, number>> = {};
   const energy: Record<string, Record<string, number>> = {};
+  const boxScores: Record<string, Record<string, Record<string, unknown>>> = {};
+  const faithResults: Record<string, Record<string, Record<string, unknown>>> = {};
+  const boxClaims: Claim[] = [];
+  const names = new Map<string, { explanation: string; method: string }>();
   for (const [key, byLayer] of scores) {
     const [explanation, method] = key.split('|');
     const name = explanation === 'ANN Grad-CAM' ? 'ann_gradcam' : `${explanation === 'SAM' ? 'sam' : 'snn_gradcam'}_${method}`;
+    names.set(name, { explanation, method });
     for (const layer of layers) {
       const s = byLayer.get(layer);
       if (!s) continue;
       const hasError = s.error.length > 0;
+      const hasBox = s.pointing.length > 0;
+      const e = hasError ? ci(s.error, `${name}/${layer}/error`) : null;
+      const p = hasBox ? ci(s.pointing, `${name}/${layer}/pointing`) : null;
+      const en = hasBox ? ci(s.energy, `${name}/${layer}/energy`) : null;
       rows.push({
         explanation, method, layer: layerNumber(layer),
-        error: hasError ? mean(s.error) : null,
+        error: e ? e.value : null,
         error_std: hasError ? std(s.error) : null,
-        pointing_game: s.pointing.length ? mean(s.pointing) : null,
-        energy_in_box: s.energy.length ? mean(s.energy) : null,
+        error_low: e ? e.low : null,
+        error_high: e ? e.high : null,
+        pointing_game: p ? p.value : null,
+        pointing_game_low: p ? p.low : null,
+        pointing_game_high: p ? p.high : null,
+        energy_in_box: en ? en.value : null,
+        energy_in_box_low: en ? en.low : null,
+        energy_in_box_high: en ? en.high : null,
+        box_area_share: hasBox ? mean(s.area) : null,
         images: Math.max(s.error.length, s.pointing.length),
       });
-      if (hasError) {
-        (localization[name] ??= {})[layer] = mean(s.error);
+      if (e) {
+        (localization[name] ??= {})[layer] = e.value;
+        (localizationCi[name] ??= {})[layer] = { ...brief(e), n: e.n };
         (locStep[name] ??= {})[layer] = mean(s.step) + 1;
+        (emptyMaps[name] ??= {})[layer] = { empty_step_share: mean(s.emptyShare), all_empty_images: s.allEmpty, empty_map_wins_if_included: s.emptyWins };
       }
-      if (s.pointing.length) {
-        (pointing[name] ??= {})[layer] = mean(s.pointing);
-        (energy[name] ??= {})[layer] = mean(s.energy);
+      if (p && en) {
+        (pointing[name] ??= {})[layer] = p.value;
+        (energy[name] ??= {})[layer] = en.value;
+        const overArea = paired(s.energy, s.area, `claims/energy_above_area_${name}_${layer}`);
+        const overChance = paired(s.pointing, s.area, `claims/pointing_above_chance_${name}_${layer}`);
+        (boxScores[name] ??= {})[layer] = {
+          n: p.n, pointing_game: brief(p), energy_in_box: brief(en), box_area_share: mean(s.area),
+          energy_minus_area: brief(overArea), pointing_minus_area: brief(overChance),
+        };
+        const what = `${explanation}${explanation === 'ANN Grad-CAM' ? '' : ` (${method})`} at ${layer}`;
+        boxClaims.push(makeClaim({
+          id: `energy_above_area_${name}_${layer}`, statement: `Energy in the box > the box's area share: ${what}`,
+          metric: 'mean over boxed images of (energy share inside the box − box area share), time-averaged map upsampled to the image, paired by image', seeds: [ctx.params.seed],
+        }, overArea));
+        boxClaims.push(makeClaim({
+          id: `pointing_above_chance_${name}_${layer}`, statement: `Pointing-game hit rate > a random point's (the box's area share): ${what}`,
+          metric: 'mean over boxed images of (hit − box area share), time-averaged map upsampled to the image, paired by image', seeds: [ctx.params.seed],
+        }, overChance));
+      }
+      if (s.deletion.length) {
+        (faithResults[name] ??= {})[layer] = {
+          n: s.deletion.length,
+          deletion_auc: brief(ci(s.deletion, `${name}/${layer}/deletion`)),
+          insertion_auc: brief(ci(s.insertion, `${name}/${layer}/insertion`)),
+        };
       }
     }
   }
   const chanceValue = chance.length ? mean(chance) : 0;
   for (const layer of layers) {
-    rows.push({ explanation: 'chance', method: 'uniform map', layer: layerNumber(layer), error: null, error_std: null, pointing_game: chanceValue, energy_in_box: chanceValue, images: chance.length });
+    rows.push({
+      explanation: 'chance', method: 'uniform map', layer: layerNumber(layer), error: null, error_std: null, error_low: null, error_high: null,
+      pointing_game: chanceValue, pointing_game_low: null, pointing_game_high: null, energy_in_box: chanceValue, energy_in_box_low: null, energy_in_box_high: null,
+      box_area_share: chanceValue, images: chance.length,
+    });
   }
   metrics.localization_error = localization;
+  metrics.localization_error_ci = localizationCi;
   metrics.localization_step = locStep;
+  metrics.empty_maps = emptyMaps;
   metrics.pointing_game = pointing;
   metrics.energy_in_box = energy;
   metrics.chance = chanceValue;
+  metrics.box_scores = boxScores;
 
-  const samError = (method: Method) => layers.map((l) => localization[`sam_${method}`]?.[l] ?? NaN);
-  const grows = (v: number[]) => v.length > 1 && v.every((e, i) => i === 0 || e > v[i - 1]);
-  const claims: Record<string, boolean> = {};
-  for (const m of ctx.snns) claims[`error_grows_with_depth_${m.method}`] = grows(samError(m.method));
-  claims.error_grows_with_depth = ctx.snns.every((m) => claims[`error_grows_with_depth_${m.method}`]);
-  const surrogate = samError('surrogate'), conversion = samError('conversion');
-  claims.conversion_worse_every_layer = layers.every((_, i) => conversion[i] > surrogate[i]);
+  // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
+  const methods = ctx.snns.map((m) => m.method);
+  const samErrors = (key: string | null) => (method: Method, layer: ConvLayer): number[] => {
+    const s = scores.get(`SAM|${method}`)?.get(layer);
+    if (!s) return [];
+    return key === null ? s.error : (s.variants.get(key) as number[]);
+  };
+  const claims = fig5cClaims(ctx, layers, methods, samErrors(null), resamples);
   metrics.claims = claims;
+  metrics.claims_summary = summarise(claims, layers, methods);
+  const surrogateMeans = layers.map((l) => localization.sam_surrogate?.[l] ?? NaN);
+  const conversionMeans = layers.map((l) => localization.sam_conversion?.[l] ?? NaN);
+  const grows = (v: number[]) => v.length > 1 && v.every((e, i) => i === 0 || e > v[i - 1]);
+  const byMeans: Record<string, boolean> = {};
+  for (const m of methods) byMeans[`error_grows_with_depth_${m}`] = grows(layers.map((l) => localization[`sam_${m}`]?.[l] ?? NaN));
+  byMeans.error_grows_with_depth = methods.every((m) => byMeans[`error_grows_with_depth_${m}`]);
+  byMeans.conversion_worse_every_layer = layers.every((_, i) => conversionMeans[i] > surrogateMeans[i]);
+  metrics.claims_by_means = byMeans;
+
+  const sensitivity = claims.length
+    ? sensitivityRows(claims, alternatives.map((a) => ({ choice: a.choice, option: a.option, claims: fig5cClaims(ctx, layers, methods, samErrors(a.key), resamples) })),
+      Object.fromEntries(LOCALIZATION_CHOICES.map((c) => [c.choice, c.options[0].option])))
+    : [];
+  metrics.sensitivity = {
+    defaults: Object.fromEntries(LOCALIZATION_CHOICES.map((c) => [c.choice, c.options[0].option])),
+    options: Object.fromEntries(LOCALIZATION_CHOICES.map((c) => [c.choice, c.options.map((o) => o.option)])),
+    changed: verdictChanges(sensitivity),
+    rows: sensitivity,
+  };
+  metrics.box_claims = boxClaims;
+  metrics.faithfulness = {
+    settings: {
+      layers: faith.layers, steps: faith.steps, baseline: 0, image_steps_budget: faith.imageSteps, batch: SCORE_BATCH,
+      map: 'time-average of the raw maps, scale-free normalised, upsampled bilinearly to the image; ANN Grad-CAM: its normalised map, upsampled',
+      score: 'softmax probability of the ground-truth class under the explained model (ANN or the SNN, fresh Poisson input per call)',
+      images: 'the first n evaluated images, n = min(images, floor(image_steps_budget / ((2·steps + 2)·T)))',
+      enabled: faith.enabled,
+    },
+    results: faithResults,
+  };
 
   // ---- charts and the grid
   const samRows = rows.filter((r) => r.explanation === 'SAM');
@@ -240,7 +469,13 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   ], `Box scores on ${chance.length} ground-truth boxes`);
   const slider = sliderChart(sliderRows, sliderLayer, ctx.snns, frames);
   const png = gridPng(ctx, grid, layers, columns);
-  return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png } };
+  const tables = {
+    claims: claimsTable(claims),
+    sensitivity: sensitivityTable(sensitivity, claims),
+    boxes: boxTable(boxScores, names),
+    faithfulness: faithfulnessTable(faithResults, names),
+  };
+  return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png }, sensitivity, tables };
 }
 
 // ---- shared by figures 04-06 (scale-free maps, sampled steps, tiles, sliders)
@@ -345,11 +580,277 @@ export function layerNumber(layer: ConvLayer): number {
 
 // ---- private helpers of figure 04
 
-function scoreBox(s: Scores, map: HeatMap, box: ReturnType<typeof boxOf> | null, H: number, W: number): void {
+/** Box scores of one map already at the image size; the box's area share goes beside them. */
+function scoreBox(s: Scores, map: HeatMap, box: Box | null, H: number, W: number): void {
   if (!box) return;
-  const up = upsample(map, H, W);
-  s.pointing.push(pointingGame(up, box) ? 1 : 0);
-  s.energy.push(energyInBox(up, box));
+  s.pointing.push(pointingGame(map, box) ? 1 : 0);
+  s.energy.push(energyInBox(map, box));
+  s.area.push(boxAreaShare(box, H, W));
+}
+
+function pushTo(m: Map<string, number[]>, key: string, value: number): void {
+  const list = m.get(key);
+  if (list) list.push(value);
+  else m.set(key, [value]);
+}
+
+/** Records the default-setting error of one image and how many of its maps were empty. */
+function recordErrors(s: Scores, e: AggregatedError, raw: readonly HeatMap[]): void {
+  s.error.push(e.value);
+  s.step.push(e.step ?? 0);
+  s.emptyShare.push(raw.filter(isEmptyMap).length / raw.length);
+  if (e.allEmpty) s.allEmpty++;
+}
+
+/**
+ * Eq. 10 for one image under each setting: G (raw Grad-CAM of the layer) and the raw per-step
+ * maps are normalised and, for `input`, upsampled; per-step errors are shared by settings that
+ * differ only in how they are aggregated. Returns one result per setting, in order.
+ */
+function errorsUnder(gRaw: HeatMap, raw: readonly HeatMap[], settings: readonly ErrorSetting[], H: number, W: number): AggregatedError[] {
+  const empty = raw.map(isEmptyMap);
+  const prepared = new Map<string, { g: HeatMap; maps?: HeatMap[]; averaged?: HeatMap }>();
+  const series = new Map<string, number[]>();
+  const prepare = (s: ErrorSetting) => {
+    const key = `${s.normalisation}|${s.resolution}`;
+    let p = prepared.get(key);
+    if (!p) {
+      p = { g: resize(normaliseMap(gRaw, s.normalisation), s.resolution, H, W) };
+      prepared.set(key, p);
+    }
+    return p;
+  };
+  return settings.map((s) => {
+    const p = prepare(s);
+    if (s.aggregation === 'time-average') {
+      p.averaged ??= resize(normaliseMap(meanMap(raw), s.normalisation), s.resolution, H, W);
+      return { value: binaryCrossEntropy(p.g, p.averaged, s.eps), step: null, steps: raw.length, allEmpty: false };
+    }
+    const key = `${s.normalisation}|${s.resolution}|${s.eps}`;
+    let perStep = series.get(key);
+    if (!perStep) {
+      p.maps ??= raw.map((m) => resize(normaliseMap(m, s.normalisation), s.resolution, H, W));
+      perStep = p.maps.map((m) => binaryCrossEntropy(p.g, m, s.eps));
+      series.set(key, perStep);
+    }
+    return aggregateStepErrors(perStep, empty, { aggregation: s.aggregation, emptyMaps: s.emptyMaps });
+  });
+}
+
+function resize(m: HeatMap, resolution: ErrorSetting['resolution'], H: number, W: number): HeatMap {
+  return resolution === 'input' ? upsample(m, H, W) : m;
+}
+
+/** A setting as the metrics JSON records it. */
+function describeSetting(s: ErrorSetting): Record<string, string | number> {
+  return {
+    bce_eps: s.eps,
+    normalisation: s.normalisation,
+    aggregation: s.aggregation === 'min' ? 'min over t' : s.aggregation === 'mean' ? 'mean over t' : 'time-averaged map',
+    empty_maps: s.emptyMaps === 'exclude' ? 'excluded from the aggregate (all steps used if every map is empty)' : 'included',
+    resolution: s.resolution === 'layer' ? "layer's own (SAM and the ANN's Grad-CAM of one layer share its grid)" : 'both upsampled bilinearly to the input',
+  };
+}
+
+/**
+ * Paper Fig. 5c as claims on per-image SAM errors `errorsOf(method, layer)`: for each method,
+ * E grows from each layer to the next and from the shallowest to the deepest; conversion's E
+ * exceeds surrogate's at every layer. Each claim's bootstrap stream is `claims/<id>`, the same
+ * under every setting.
+ */
+function fig5cClaims(ctx: FigureContext, layers: ConvLayer[], methods: Method[], errorsOf: (m: Method, l: ConvLayer) => number[], resamples: number): Claim[] {
+  const seeds = [ctx.params.seed];
+  const claim = (id: string, statement: string, metric: string, a: number[], b: number[]): Claim =>
+    makeClaim({ id, statement, metric, seeds }, pairedBootstrap(a, b, { rng: ctx.rng.fork(`claims/${id}`), resamples, level: LEVEL }));
+  const out: Claim[] = [];
+  const pairs: [ConvLayer, ConvLayer][] = layers.slice(1).map((l, i) => [layers[i], l]);
+  if (layers.length > 2) pairs.push([layers[0], layers[layers.length - 1]]);
+  for (const m of methods) {
+    for (const [lo, hi] of pairs) {
+      out.push(claim(
+        `error_grows_${lo}_to_${hi}_${m}`,
+        `Localization error grows with depth, ${lo} → ${hi} (SAM, ${m})`,
+        `mean over images of E(${hi}) − E(${lo}), E = Eq. 10 error of SAM vs the ANN's Grad-CAM, paired by image`,
+        errorsOf(m, hi), errorsOf(m, lo)));
+    }
+  }
+  if (methods.includes('surrogate') && methods.includes('conversion')) {
+    for (const l of layers) {
+      out.push(claim(
+        `conversion_worse_${l}`,
+        `Conversion's localization error > surrogate's at ${l} (SAM)`,
+        `mean over images of E_conversion(${l}) − E_surrogate(${l}), paired by image`,
+        errorsOf('conversion', l), errorsOf('surrogate', l)));
+    }
+  }
+  return out;
+}
+
+/** One verdict per paper claim: holds if every part holds, fails if any part fails, else inconclusive. */
+function summarise(claims: readonly Claim[], layers: ConvLayer[], methods: Method[]): Record<string, Verdict> {
+  const combine = (parts: Claim[]): Verdict => (parts.length === 0 ? 'inconclusive'
+    : parts.every((c) => c.verdict === 'holds') ? 'holds' : parts.some((c) => c.verdict === 'fails') ? 'fails' : 'inconclusive');
+  const out: Record<string, Verdict> = {};
+  for (const m of methods) {
+    // Growth step by step (the shallowest → deepest claim is implied when every step holds).
+    const steps = layers.slice(1).map((l, i) => `error_grows_${layers[i]}_to_${l}_${m}`);
+    out[`error_grows_with_depth_${m}`] = combine(claims.filter((c) => steps.includes(c.id)));
+  }
+  const worse = claims.filter((c) => c.id.startsWith('conversion_worse_'));
+  if (worse.length) out.conversion_worse_every_layer = combine(worse);
+  return out;
+}
+
+/** Which evaluated images an SNN with T steps gets faithfulness curves for. */
+interface FaithPlan {
+  enabled: boolean;
+  layers: ConvLayer[];
+  steps: number;
+  imageSteps: number;
+}
+
+function faithfulnessPlan(o: FaithfulnessSettings | false | undefined, layers: ConvLayer[]): FaithPlan {
+  const steps = (o ? o.steps : undefined) ?? FAITHFULNESS_STEPS;
+  const imageSteps = (o ? o.imageSteps : undefined) ?? FAITHFULNESS_IMAGE_STEPS;
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness steps must be a positive integer, got ${steps}`);
+  if (!(imageSteps > 0)) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness imageSteps must be positive, got ${imageSteps}`);
+  if (o === false) return { enabled: false, layers: [], steps, imageSteps };
+  const chosen = o?.layers ? o.layers.map((l) => convLayer(l)) : [layers.includes('conv6') ? 'conv6' as ConvLayer : layers[layers.length - 1]];
+  const missing = chosen.filter((l) => !layers.includes(l));
+  if (missing.length) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness layers ${missing.join(', ')} are not among explain.layers (${layers.join(', ')})`);
+  return { enabled: true, layers: chosen, steps, imageSteps };
+}
+
+/** Deletion and insertion curves to run for one explanation at one layer within a chunk. */
+interface FaithJob {
+  scores: Scores;
+  /** Maps at the image size, one per image of the chunk. */
+  maps: HeatMap[];
+  /** Chunk positions b of the images that get curves. */
+  take: number[];
+  model: 'ann' | SpikingModel;
+  label: string;
+  steps: number;
+}
+
+/** A job for the images within the budget: n = ⌊imageSteps / ((2K + 2)·T)⌋ first images (at least one). */
+function faithJob(plan: FaithPlan, s: Scores, T: number, maps: HeatMap[], positions: number[], model: 'ann' | SpikingModel, label: string): FaithJob {
+  const n = Math.max(1, Math.floor(plan.imageSteps / ((2 * plan.steps + 2) * T)));
+  return { scores: s, maps, take: positions.flatMap((p, b) => (p < n ? [b] : [])), model, label, steps: plan.steps };
+}
+
+/** Runs a job's deletion and insertion curves, all of them pooled into batched model calls. */
+async function runFaithJob(ctx: FigureContext, job: FaithJob, x: tf.Tensor4D, labels: number[], k: number): Promise<void> {
+  if (job.take.length === 0) return;
+  const images = job.take.map((b) => tf.tidy(() => tf.squeeze(tf.slice(x, [b, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D));
+  try {
+    const tags = job.take.flatMap((b) => [labels[b], labels[b]]);
+    const scorer = classScorer(ctx, job.model, ctx.rng.fork(`faithfulness/${job.label}/${k}`));
+    const curves = await pooledScores(tags, scorer, (score, _tag, i) => {
+      const j = i >> 1;
+      const curve = i % 2 === 0 ? deletionCurve : insertionCurve;
+      return curve(job.maps[job.take[j]], images[j], score, { steps: job.steps, baseline: 0 });
+    });
+    job.take.forEach((_, j) => {
+      job.scores.deletion.push(curves[2 * j].auc);
+      job.scores.insertion.push(curves[2 * j + 1].auc);
+    });
+  } finally {
+    tf.dispose(images);
+  }
+}
+
+/** Softmax probability of each row's target class under the ANN or an SNN (fresh Poisson input per call), in batches of SCORE_BATCH. */
+function classScorer(ctx: FigureContext, model: 'ann' | SpikingModel, rng: Rng): BatchScoreFn<number> {
+  let call = 0;
+  return async (images, targets) => {
+    const n = images.shape[0];
+    const out = new Float32Array(n);
+    const c = call++;
+    for (let s = 0; s < n; s += SCORE_BATCH) {
+      const size = Math.min(SCORE_BATCH, n - s);
+      const probs = tf.tidy(() => {
+        const sub = tf.slice(images, [s, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+        const logits = model === 'ann' ? annLogits(ctx.ann, sub, ctx.variant) : snnLogits(model.net, sub, ctx.variant, model.timesteps, rng.fork(`${c}/${s}`));
+        return tf.softmax(logits);
+      });
+      const p = await probs.data();
+      const classes = probs.shape[1] as number;
+      probs.dispose();
+      for (let r = 0; r < size; r++) out[s + r] = p[r * classes + targets[s + r]];
+    }
+    return out;
+  };
+}
+
+// ---- markdown tables for the notebook
+
+/** 3 significant digits; −0 as 0. */
+function fmt(v: number): string {
+  const r = Number(v.toPrecision(3));
+  return String(Object.is(r, -0) ? 0 : r);
+}
+
+const fmtCi = (i: { value: number; low: number; high: number }) => `${fmt(i.value)} [${fmt(i.low)}, ${fmt(i.high)}]`;
+
+function markdownTable(header: string[], body: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+function claimsTable(claims: readonly Claim[]): string {
+  if (claims.length === 0) return '_no claims (need two layers or both training methods)_';
+  return markdownTable(['claim', 'θ [95 % CI]', 'n', 'verdict'],
+    claims.map((c) => [c.statement, fmtCi({ value: c.value, low: c.interval[0], high: c.interval[1] }), String(c.n), c.verdict]));
+}
+
+/** Short column name of a Fig. 5c claim id. */
+function shortClaim(id: string): string {
+  const grow = /^error_grows_conv(\d+)_to_conv(\d+)_(\w+)$/.exec(id);
+  if (grow) return `${grow[3]} ${grow[1]}→${grow[2]}`;
+  const worse = /^conversion_worse_conv(\d+)$/.exec(id);
+  if (worse) return `conv. > surr. @${worse[1]}`;
+  return id;
+}
+
+/** One row per (choice, option), one column per claim: the verdict and θ; bold where the verdict differs from the default's. */
+function sensitivityTable(rows: readonly SensitivityRow[], claims: readonly Claim[]): string {
+  if (rows.length === 0) return '_no claims to vary_';
+  const keys = [...new Set(rows.map((r) => `${r.choice}\u0000${r.option}`))];
+  const body = keys.map((key) => {
+    const [choice, option] = key.split('\u0000');
+    const mine = rows.filter((r) => r.choice === choice && r.option === option);
+    const isDefault = mine[0].is_default;
+    return [choice, isDefault ? `${option} (default)` : option, ...claims.map((c) => {
+      const r = mine.find((x) => x.claim === c.id) as SensitivityRow;
+      const v = `${r.verdict} (${fmt(r.value)})`;
+      return r.verdict_changed_vs_default ? `**${v}**` : v;
+    })];
+  });
+  return markdownTable(['choice', 'option', ...claims.map((c) => shortClaim(c.id))], body);
+}
+
+function sourceName(names: Map<string, { explanation: string; method: string }>, name: string): string {
+  const n = names.get(name);
+  return !n || n.explanation === 'ANN Grad-CAM' ? 'ANN Grad-CAM' : `${n.explanation} (${n.method})`;
+}
+
+function boxTable(box: Record<string, Record<string, Record<string, unknown>>>, names: Map<string, { explanation: string; method: string }>): string {
+  type Ci = { value: number; low: number; high: number };
+  const body = Object.entries(box).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, s]) => [
+    sourceName(names, name), layer, String(s.n), fmtCi(s.pointing_game as Ci), fmtCi(s.energy_in_box as Ci), fmt(s.box_area_share as number), fmtCi(s.energy_minus_area as Ci),
+  ]));
+  if (body.length === 0) return '_no boxed images_';
+  return markdownTable(['explanation', 'layer', 'n', 'pointing game [95 % CI]', 'energy in box [95 % CI]', 'box area share', 'energy − area [95 % CI]'], body);
+}
+
+function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, names: Map<string, { explanation: string; method: string }>): string {
+  type Ci = { value: number; low: number; high: number };
+  const body = Object.entries(results).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, s]) => [
+    sourceName(names, name), layer, String(s.n), fmtCi(s.deletion_auc as Ci), fmtCi(s.insertion_auc as Ci),
+  ]));
+  if (body.length === 0) return '_faithfulness not computed_';
+  return markdownTable(['explanation', 'layer', 'n', 'deletion AUC (lower = more faithful) [95 % CI]', 'insertion AUC (higher = more faithful) [95 % CI]'], body);
 }
 
 interface GridRow {

@@ -6,21 +6,26 @@
 // no gradient. The reference is the ANN's **Grad-CAM** at the same layer (ground-truth class).
 //
 // **Localization error** (paper Eq. 10): the binary cross-entropy between the ANN's Grad-CAM G and
-// SAM's map M_t at each step, **minimum over t**, averaged over the `explain.images` validation
-// images. Maps are normalised scale-free, `(m − min) / ((max − min)(1 + 10⁻³))`: raw Grad-CAM values
-// are 10⁻⁴…10⁻², where the authors' absolute ε = 10⁻³ would squash G towards 0.
+// SAM's map M_t at each step, **minimum over t**, per image, over the `explain.images` validation
+// images. The paper leaves several details of Eq. 10 open; the defaults used here, and what
+// happens to the verdicts under the alternatives, are in the sensitivity section below.
 //
 // **Paper claims (Fig. 5c):** the error grows with depth (shallow layers show edges and blobs, deep
-// layers the object), and conversion is worse than surrogate training at every layer.
+// layers the object), and conversion is worse than surrogate training at every layer. Each is
+// judged per image pair with a seeded 95 % bootstrap interval over the images: a claim **holds**
+// where the whole interval of the mean difference lies above 0, **fails** where it lies at or
+// below 0, and is **inconclusive** otherwise.
 //
 // **Beyond the paper:** box scores against the data set's ground-truth boxes: the pointing game
-// (is the map's maximum inside the box?) and the share of the map's energy inside the box, for
+// (is the map's maximum inside the box?) and the share of the map's energy inside the box, next to
+// the box's share of the image (what a uniform map scores, and a random point's hit rate), for
 // SAM, SNN-crafted Grad-CAM (surrogate network only: BPTT through the converted network's 300
-// steps costs minutes on a CPU) and the ANN's Grad-CAM. An SNN's map is its **time-average**
-// here (no reference needed to pick a step). "chance" is a uniform map: the box's share of the
-// image. All numbers below are read back from `reports/metrics/04-localization.json` and
+// steps costs minutes on a CPU) and the ANN's Grad-CAM; and **faithfulness**, the deletion and
+// insertion AUCs of the same maps. An SNN's map is its **time-average** here (no reference needed
+// to pick a step). All numbers below are read back from `reports/metrics/04-localization.json` and
 // `reports/plots/04-localization.csv`.
 // %%
+import * as tslab from 'tslab';
 import * as sl from './lib/index';
 const name = '04-localization';
 const ctx = await sl.loadFigureContext(name);
@@ -34,6 +39,36 @@ ctx.dispose();
 // %%
 await sl.showChart(result.charts[0]);
 // %% md
+// The paper's claims, θ = mean over images of the paired difference of errors (deeper − shallower
+// layer, conversion − surrogate), with its 95 % bootstrap interval:
+// %%
+tslab.display.markdown(result.tables.claims);
+// %% md
+// ## Sensitivity to the choices the paper leaves open
+// Defaults, one sentence each:
+// - **BCE clamp ε = 1e-7** (M clamped to [ε, 1 − ε] before the logarithms): a pixel where SAM is
+//   exactly 0 but G is not then costs at most 16 nats, a confident miss, without letting the
+//   count of exact zeros (most pixels of a converted network's SAM) swamp the map's shape as
+//   PyTorch's 100-nat log clamp (ε ≈ e^-100) does; ε = 1e-3 (6.9 nats) errs the other way.
+// - **Scale-free normalisation** `(m − min) / ((max − min)(1 + 10⁻³))`: raw Grad-CAM values are
+//   10⁻⁴…10⁻² here, where the authors' absolute ε = 10⁻³ squashes G towards 0 and so rewards
+//   near-empty SAM maps, whatever their shape.
+// - **Minimum over t**: it is Eq. 10 as printed; the mean over t and the error of the
+//   time-averaged map are the alternatives.
+// - **Empty maps excluded from the minimum** (a step whose map is constant, e.g. SAM's first step,
+//   which has no earlier spikes; all steps are used if every one is empty): such a step has no map
+//   to compare, and against a mostly dark G an all-zero map wins the minimum by predicting
+//   nothing, which would reward silence (`empty_maps` in the JSON counts how often it would).
+// - **Each layer's own resolution**: SAM and the ANN's Grad-CAM of one layer share that layer's
+//   grid, so they are compared without bilinear upsampling, which would smooth both and invent
+//   values between neurons.
+//
+// Each row changes one choice and keeps the others at their defaults; each cell is the verdict
+// and θ of one claim (same bootstrap resamples under every option), **bold** where the verdict
+// differs from the default's. The flat rows are `sensitivity.rows` in the JSON.
+// %%
+tslab.display.markdown(result.tables.sensitivity);
+// %% md
 // ## Fig. 4: SAM over time at conv4, conv6, conv8
 // One block per image. Rows: layer × training method; columns: the input (ground-truth box in
 // red), SAM at evenly spaced steps (each tile stamped with its step; the column header is the
@@ -43,8 +78,23 @@ await sl.showChart(result.charts[0]);
 sl.showPng(result.pngs!.grid, 'SAM per layer and method over time, ANN Grad-CAM');
 // %% md
 // ## Box scores
+// Means over the images with a usable box, 95 % bootstrap intervals; "box area share" is what a
+// uniform map puts in the box and how often a random point lands there. `box_claims` in the JSON
+// judges "energy in the box > area share" and "hit rate > area share" per explanation and layer.
 // %%
 await sl.showChart(result.charts[1]);
+tslab.display.markdown(result.tables.boxes);
+// %% md
+// ## Faithfulness: deletion and insertion
+// Petsiuk et al. (2018): pixels are ranked by the (time-averaged, upsampled) map; **deletion**
+// sets them to black (the scenes' background), most salient first, in 8 steps, and the area
+// under the explained model's probability of the true class is reported (lower = the map found
+// what the model uses); **insertion** adds them to a black image (higher = better). Each map is
+// scored by the model it explains: the ANN for its Grad-CAM, the SNN (fresh Poisson input per
+// call) for SAM and SNN Grad-CAM. An SNN with many steps is scored on the first images only,
+// within a budget of image × step evaluations: n in the table, settings in `faithfulness.settings`.
+// %%
+tslab.display.markdown(result.tables.faithfulness);
 // %% md
 // ## SAM over time, first image, conv4
 // Drag the slider in JupyterLab (frame k shows step ≈ k·T/K of each network); static viewers show
