@@ -49,10 +49,10 @@ const LAYER: ConvLayer = 'conv4';
 /** Images per simulation (memory stays flat). */
 const CHUNK = 16;
 /**
- * Images × steps per SNN Grad-CAM pass: BPTT keeps every step's graph, about 4 GB for 16 images
- * × 100 steps at width 0.125, so long runs take fewer images at once (T = 8: 16, T = 100: 4).
+ * Images × steps per SNN Grad-CAM pass: BPTT keeps every step's graph (about 2.5 MB per image and
+ * step at width 0.125), so long runs take fewer images at once (T = 20: 16, T = 300: 4; ≈ 3 GB).
  */
-const GRADCAM_IMAGE_STEPS = 400;
+const GRADCAM_IMAGE_STEPS = 1200;
 /** Images shown in the PNG grid. */
 const GRID_IMAGES = 4;
 /** Most frames in a heat-map slider. */
