@@ -91,6 +91,7 @@ const SCHEMA = obj({
     balance_steps: int('steps simulated per layer while balancing thresholds', 1, 100000),
     balance_images: int('images in the balancing batch', 1),
     scale: num('global factor on all balanced thresholds', { min: 0.01, max: 10 }),
+    percentile: num('threshold = this percentile of a layer\'s positive input currents (100 = the maximum, the paper\'s)', { min: 50, max: 100 }),
   }),
   explain: obj({
     gamma: num('SAM temporal decay γ', { min: 0 }),

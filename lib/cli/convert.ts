@@ -29,7 +29,7 @@ runMain('convert', async () => {
   const batch = toTensor(trainSet, pick);
   console.error(`convert: balancing ${1 + 8} layers on ${pick.length} training images × ${p.convert.balance_steps} steps, scale ${p.convert.scale}`);
   const { net, maxCurrents } = await convertAnn(ann, batch, {
-    variant: p.encode.variant, steps: p.convert.balance_steps, scale: p.convert.scale, order: p.snn.order, rng, log: (l) => console.error(l),
+    variant: p.encode.variant, steps: p.convert.balance_steps, scale: p.convert.scale, percentile: p.convert.percentile, order: p.snn.order, rng, log: (l) => console.error(l),
   });
   batch.dispose();
   const balanceSeconds = secondsSince(t0);
@@ -41,7 +41,7 @@ runMain('convert', async () => {
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: acc, timesteps: p.convert.timesteps,
-    thresholds: net.config.thresholds, scale: p.convert.scale, balance_seconds: balanceSeconds, seconds: secondsSince(t0),
+    thresholds: net.config.thresholds, scale: p.convert.scale, percentile: p.convert.percentile, balance_seconds: balanceSeconds, seconds: secondsSince(t0),
   });
   console.error(`convert: val accuracy ${(100 * acc).toFixed(1)}% at T = ${p.convert.timesteps} (${secondsSince(t0)} s) → ${args.out}`);
 });

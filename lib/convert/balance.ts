@@ -28,6 +28,13 @@ export interface BalanceOptions {
   steps: number;
   /** Global factor on all thresholds. */
   scale: number;
+  /**
+   * Which statistic of a layer's positive input currents becomes its threshold: 100 = the maximum
+   * (Sengupta et al. 2019, the paper's), below 100 that percentile (Rueckauer et al. 2017's robust
+   * normalisation: a few outlier currents no longer set a threshold most neurons rarely reach,
+   * which makes the network slow to respond). Default 100.
+   */
+  percentile?: number;
   order: NeuronOrder;
   rng: Rng;
   log?: (line: string) => void;
@@ -52,6 +59,8 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
   const thresholds = SPIKING_LAYERS.map(() => 1);
   const net = new SpikingVgg({ arch: ann.arch, timesteps: o.steps, leak: 1, thresholds, order: o.order, reset: 'subtract', bntt: false, biases: !!src.biases }, weights, null);
   const maxCurrents: number[] = [];
+  const percentile = o.percentile ?? 100;
+  if (!(percentile > 0 && percentile <= 100)) throw new Error(`convert: percentile must be in (0, 100], got ${percentile}`);
   const rescaleBias = (l: number, th: number[]) => rescaleLayerBias(net, ann, l, th);
   for (let l = 0; l < SPIKING_LAYERS.length; l++) {
     rescaleBias(l, thresholds);
@@ -61,27 +70,28 @@ export async function convertAnn(ann: AnnVgg, images01: tf.Tensor4D, o: BalanceO
     const enc = createEncoder(o.variant, images01, o.rng.fork('balance'));
     const chunk = defaultChunk(net, enc.shape, o.steps);
     let state: SnnState = net.initialState();
-    let maxI = -Infinity;
+    const stat = new CurrentStatistic(percentile);
     for (let t0 = 0; t0 < o.steps; t0 += chunk) {
       const k = Math.min(chunk, o.steps - t0);
       let next = state;
-      const peak = tf.tidy(() => {
+      const current = tf.tidy(() => {
         const frames = Array.from({ length: k }, (_, j) => enc.step(t0 + j));
         const r = net.runLayers(state, tf.concat(frames, 0) as tf.Tensor4D, t0, k, { training: false, differentiable: false }, l);
         next = r.state;
-        return [tf.max(r.last), ...next.neurons.slice(0, l).flatMap((n) => n ?? [])];
+        return [r.last, ...next.neurons.slice(0, l).flatMap((n) => n ?? [])];
       })[0];
-      maxI = Math.max(maxI, (await peak.data())[0]);
-      peak.dispose();
+      await stat.add(current, o.steps / k);
+      current.dispose();
       for (const n of state.neurons) for (const x of n ?? []) x.dispose();
       state = next;
     }
+    const maxI = stat.value();
     for (const n of state.neurons) for (const x of n ?? []) x.dispose();
     enc.dispose();
     if (!(maxI > 0)) throw new Error(`convert: layer ${SPIKING_LAYERS[l]} received no positive input current in ${o.steps} steps; the ANN or the balancing batch is degenerate`);
     thresholds[l] = maxI;
     maxCurrents.push(maxI);
-    o.log?.(`convert: ${SPIKING_LAYERS[l]} threshold ${maxI.toFixed(4)}`);
+    o.log?.(`convert: ${SPIKING_LAYERS[l]} threshold ${maxI.toFixed(4)}${percentile < 100 ? ` (${percentile}th percentile of its positive currents)` : ''}`);
   }
   setThresholds(net, ann, maxCurrents, o.scale);
   return { net, maxCurrents };
@@ -104,4 +114,48 @@ export function setThresholds(net: SpikingVgg, ann: AnnVgg, maxCurrents: readonl
   if (maxCurrents.length !== SPIKING_LAYERS.length) throw new Error(`setThresholds: expected ${SPIKING_LAYERS.length} maxima, got ${maxCurrents.length}`);
   maxCurrents.forEach((m, i) => { net.config.thresholds[i] = m * scale; });
   for (let l = 0; l < SPIKING_LAYERS.length; l++) rescaleLayerBias(net, ann, l, net.config.thresholds);
+}
+
+/**
+ * The maximum, or the p-th percentile, of the positive values of a stream of tensors, exactly:
+ * each chunk contributes its largest values (as many as the whole stream's top (100 − p) % can
+ * hold) and its count of positives; the percentile is read from the merged top values at the end.
+ */
+export class CurrentStatistic {
+  private top: number[] = [];
+  private positives = 0;
+  private max = -Infinity;
+  private room = 0;
+
+  constructor(readonly percentile: number) {}
+
+  /** Adds a chunk; `chunksLeft` × its size bounds the stream's length (to size the top list). */
+  async add(x: tf.Tensor, chunks: number): Promise<void> {
+    if (this.percentile >= 100) {
+      const m = tf.max(x);
+      this.max = Math.max(this.max, (await m.data())[0]);
+      m.dispose();
+      return;
+    }
+    const n = x.size;
+    this.room ||= Math.max(1, Math.ceil(((100 - this.percentile) / 100) * n * Math.ceil(chunks)));
+    const [values, count] = tf.tidy(() => {
+      const flat = tf.reshape(x, [-1]);
+      return [tf.topk(flat, Math.min(this.room, n), true).values, tf.sum(tf.cast(tf.greater(flat, 0), 'float32'))];
+    });
+    const v = await values.data();
+    this.positives += (await count.data())[0];
+    tf.dispose([values, count]);
+    for (const a of v) if (a > 0) this.top.push(a);
+    this.top.sort((a, b) => b - a);
+    this.top.length = Math.min(this.top.length, this.room);
+  }
+
+  /** The statistic over everything added (−∞ / 0 when nothing positive was seen). */
+  value(): number {
+    if (this.percentile >= 100) return this.max;
+    if (!this.positives) return 0;
+    const k = Math.max(1, Math.ceil(((100 - this.percentile) / 100) * this.positives));
+    return this.top[Math.min(k, this.top.length) - 1];
+  }
 }
