@@ -70,7 +70,7 @@ describe('params.yaml', () => {
     const d = base();
     d.profiles.smoke.snn.timestep = 3;
     expect(errorOf(d)).toMatch(/^params\.yaml: profiles\.smoke\.snn\.timestep: unknown key/);
-    expect(errorOf(base(), 'huge')).toBe("params.yaml: profile: unknown profile 'huge'; expected default, smoke, paper");
+    expect(errorOf(base(), 'huge')).toBe("params.yaml: profile: unknown profile 'huge'; expected default, smoke, zero-padding, paper");
   });
 
   it('cross-key rules: image size multiple of 16, scale order', () => {
