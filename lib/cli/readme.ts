@@ -1,0 +1,33 @@
+/**
+ * The `readme` command: rewrites every generated section of the README (lib/cli/readme-sections.ts)
+ * from the files the pipeline and the benches write.
+ * Usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]
+ * `--check` writes nothing and exits 1 when a section is stale.
+ */
+import * as fs from 'fs';
+import { claimsTable, collectClaims } from '../figures/claims-table';
+import { writeFileAtomic } from '../io/atomic';
+import { parseArgs, runMain } from './common';
+import { pipelineSection, read, replaceSection, speedSection, trainingSection, type Pipeline, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+
+const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
+
+runMain('readme', async () => {
+  const argv = process.argv.slice(2);
+  const check = argv.includes('--check');
+  const args = parseArgs(argv.filter((a) => a !== '--check'), { readme: 'README.md' }, USAGE);
+  if (!args) return void console.log(USAGE);
+  const before = fs.readFileSync(args.readme, 'utf8');
+  const { claims } = collectClaims('reports/metrics');
+  let text = replaceSection(before, 'claims', claimsTable(claims, args.readme), args.readme);
+  text = replaceSection(text, 'training', trainingSection(read<TrainReport>('reports/metrics/train.json')), args.readme);
+  text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json')), args.readme);
+  text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json')), args.readme);
+  if (check) {
+    if (text !== before) throw new Error(`${args.readme}: a generated section is stale (run npm run readme)`);
+    console.error(`readme: ${args.readme} is up to date`);
+    return;
+  }
+  if (text !== before) writeFileAtomic(args.readme, text);
+  console.error(`readme: ${args.readme} ${text === before ? 'unchanged' : 'updated'} (${claims.length} claims)`);
+});

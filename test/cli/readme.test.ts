@@ -1,0 +1,40 @@
+/** The README's generated sections: built from the result files, replaced between their markers only. */
+import { describe, expect, it } from 'vitest';
+import { pipelineSection, replaceSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+
+describe('generated README sections', () => {
+  it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
+    const text = 'a\n<!-- x:start -->\nold\n<!-- x:end -->\nb';
+    expect(replaceSection(text, 'x', 'new', 'R.md')).toBe('a\n<!-- x:start -->\n\nnew\n\n<!-- x:end -->\nb');
+    expect(() => replaceSection('no markers', 'x', 'new', 'R.md')).toThrow("R.md: needs exactly one '<!-- x:start -->'");
+    expect(() => replaceSection(`${text}\n<!-- x:start -->`, 'x', 'n', 'R.md')).toThrow(/exactly one/);
+  });
+
+  it('training table: the numbers of train.json and whether each floor is met', () => {
+    const t = trainingSection({
+      ann: { val_accuracy: 0.922, seconds: 171.9 },
+      snn_surrogate: { val_accuracy: 0.81, timesteps: 8, seconds: 663.2 },
+      snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 105.1 },
+      total_training_seconds: 940.2,
+    });
+    expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | ≥ 90 %: met |');
+    expect(t).toContain('| 81.0 % | T = 8 | 663 s | ≥ 85 %: **missed** |');
+    expect(t).toContain('within 5 points of the ANN: met');
+    expect(t).toContain('15.7 min');
+  });
+
+  it('speed and pipeline tables quote their files', () => {
+    const s = speedSection({
+      machine: { cpu: 'AMD EPYC', load_average_1m: { start: 0.5, end: 1 } },
+      spikelens: { median_ms_per_image: 10.23, peak_rss_mb: 2000, kernels_per_step: 1612 },
+      pytorch: { median_ms_per_image: 12.5, peak_rss_mb: 1500, torch_version: '2.15.0', threads: 2 },
+      pytorch_over_spikelens: 1.22,
+    }, { machine: { cpu: 'AMD EPYC' }, results: { bptt_step: { layer_by_layer_ms_per_image: 10, stepwise_ms_per_image: 20, speedup: 2, peak_tensor_mb: { layer_by_layer: 1500, stepwise: 1600 } } } });
+    expect(s).toContain('| spikelens, native backend (1612 kernels per step) | 10.2 | 2000 MB RSS |');
+    expect(s).toContain('pytorch_over_spikelens = **1.22**');
+    expect(s).toContain('| bptt step | 10 | 20 | 2× | 1500 MB vs 1600 MB |');
+    const p = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'train-snn', seconds: 663.2, measured: '2026-11-30T07:41:00.000Z', source: 'x' }], total_seconds: 663.2 });
+    expect(p).toContain('**11.1 min**');
+    expect(p).toContain('| train-snn | 663 | 2026-11-30 07:41 (its own timing) |');
+  });
+});
