@@ -6,6 +6,8 @@
  *   <!-- speed:start/end -->      SNN speed against PyTorch and the step-by-step reference,
  *                                 bench/results/snn-step.json and simulation.json
  *   <!-- pipeline:start/end -->   stage times, bench/results/pipeline.json
+ *   <!-- boxes:start/end -->      box scores (pointing game, energy in the box) and faithfulness,
+ *                                 reports/metrics/04-localization.json
  */
 import * as fs from 'fs';
 import { formatNumber } from '../figures/claims-table';
@@ -105,3 +107,31 @@ export function pipelineSection(p: Pipeline | null): string {
   ].join('\n');
 }
 
+
+interface Scored { value: number; low: number; high: number }
+/** The parts of reports/metrics/04-localization.json the box table quotes. */
+export interface Localization {
+  box_scores: Record<string, Record<string, { n: number; pointing_game: Scored; energy_in_box: Scored; box_area_share: number }>>;
+  faithfulness?: { results?: Record<string, Record<string, { n: number; deletion_auc: Scored; insertion_auc: Scored }>> };
+}
+
+const ci = (s: Scored) => `${s.value.toFixed(2)} [${s.low.toFixed(2)}, ${s.high.toFixed(2)}]`;
+
+/** Pointing game and energy in the box per explanation and layer, with the box's area share (chance), and faithfulness AUCs. */
+export function boxesSection(l: Localization | null): string {
+  if (!l) return '_No localization metrics yet: run `npm run repro`._';
+  const lines = [
+    NOTE('reports/metrics/04-localization.json'),
+    '| explanation | layer | n | pointing game [95 % CI] | energy in the box [95 % CI] | box area share (chance) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const [name, layers] of Object.entries(l.box_scores)) {
+    for (const [layer, b] of Object.entries(layers)) lines.push(`| ${name.replace(/_/g, ' ')} | ${layer} | ${b.n} | ${ci(b.pointing_game)} | ${ci(b.energy_in_box)} | ${b.box_area_share.toFixed(3)} |`);
+  }
+  const f = l.faithfulness?.results;
+  if (f && Object.keys(f).length) {
+    lines.push('', '| explanation | layer | n | deletion AUC (lower is better) | insertion AUC (higher is better) |', '|---|---|---|---|---|');
+    for (const [name, layers] of Object.entries(f)) for (const [layer, r] of Object.entries(layers)) lines.push(`| ${name.replace(/_/g, ' ')} | ${layer} | ${r.n} | ${ci(r.deletion_auc)} | ${ci(r.insertion_auc)} |`);
+  }
+  return lines.join('\n');
+}

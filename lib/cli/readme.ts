@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { claimsTable, collectClaims } from '../figures/claims-table';
 import { writeFileAtomic } from '../io/atomic';
 import { parseArgs, runMain } from './common';
-import { pipelineSection, read, replaceSection, speedSection, trainingSection, type Pipeline, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+import { boxesSection, pipelineSection, read, replaceSection, speedSection, trainingSection, type Localization, type Pipeline, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
 
@@ -22,6 +22,7 @@ runMain('readme', async () => {
   let text = replaceSection(before, 'claims', claimsTable(claims, args.readme), args.readme);
   text = replaceSection(text, 'training', trainingSection(read<TrainReport>('reports/metrics/train.json')), args.readme);
   text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json')), args.readme);
+  text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
   text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json')), args.readme);
   if (check) {
     if (text !== before) throw new Error(`${args.readme}: a generated section is stale (run npm run readme)`);

@@ -1,6 +1,6 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
-import { pipelineSection, replaceSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import { boxesSection, pipelineSection, replaceSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -36,5 +36,15 @@ describe('generated README sections', () => {
     const p = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'train-snn', seconds: 663.2, measured: '2026-11-30T07:41:00.000Z', source: 'x' }], total_seconds: 663.2 });
     expect(p).toContain('**11.1 min**');
     expect(p).toContain('| train-snn | 663 | 2026-11-30 07:41 (its own timing) |');
+  });
+
+  it('box table: each explanation and layer with its intervals, and the faithfulness AUCs', () => {
+    const sc = (v: number) => ({ value: v, low: v - 0.05, high: v + 0.05 });
+    const t = boxesSection({
+      box_scores: { sam_surrogate: { conv6: { n: 256, pointing_game: sc(0.4), energy_in_box: sc(0.17), box_area_share: 0.118 } } },
+      faithfulness: { results: { ann_gradcam: { conv6: { n: 256, deletion_auc: sc(0.14), insertion_auc: sc(0.76) } } } },
+    });
+    expect(t).toContain('| sam surrogate | conv6 | 256 | 0.40 [0.35, 0.45] | 0.17 [0.12, 0.22] | 0.118 |');
+    expect(t).toContain('| ann gradcam | conv6 | 256 | 0.14 [0.09, 0.19] | 0.76 [0.71, 0.81] |');
   });
 });
