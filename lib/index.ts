@@ -58,8 +58,8 @@ export { stepLr, LR_MILESTONES } from './train/schedule';
 export { crossEntropy } from './train/loss';
 export { saveCheckpoint, loadCheckpoint, assignCheckpoint } from './train/checkpoint';
 export type { Checkpoint } from './train/checkpoint';
-export { loadAnn, loadSnn } from './model/store';
-export type { ModelMeta } from './model/store';
+export { loadAnn, loadSnn } from './train/store';
+export type { ModelMeta } from './train/store';
 
 // Explanations and metrics
 export { SpikeActivationMap, SAM_DEFAULT_GAMMA } from './explain/sam';
@@ -114,6 +114,11 @@ export { figureSpikeActivity, activityShape, ACTIVITY_FIGURE, ALL_LAYERS } from 
 export type { ActivityShape } from './figures/activity';
 export { figureLocalization, LOCALIZATION_FIGURE, sampleSteps, meanMap } from './figures/localization';
 export type { LocalizationOptions } from './figures/localization';
+export { artefactScores, artefactFigurePng, loadArtefactGrid } from './figures/artefact';
+export type { ArtefactOptions, ArtefactScores, ArtefactRow, LayerArtefactScores, Estimate } from './figures/artefact';
+export { combineSeedRuns, combineVerdicts } from './metrics/seed-claims';
+export type { SeedClaim, SeedRun, SeedVerdict } from './metrics/seed-claims';
+export { snnConfigFromParams } from './train/snn-config';
 export { figureFgsm, FGSM_FIGURE } from './figures/fgsm';
 export type { FgsmOptions } from './figures/fgsm';
 export { figureMultiObject, choosePairs, MULTI_OBJECT_FIGURE, FOCUS_SHARE } from './figures/multi-object';

@@ -7,6 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as YAML from 'yaml';
 
 /** Copies the project at `root` into a new temporary folder and returns its path. */
 export function makeWorkspace(root: string, prefix = 'spikelens-ws-'): string {
@@ -33,8 +34,15 @@ export function setProfile(dir: string, profile: string): void {
   fs.writeFileSync(f, text.replace(/^profile: \S+/m, `profile: ${profile}`));
 }
 
-/** Stage names of dvc.yaml, in file order (which is a valid execution order). */
+/**
+ * Stage names of dvc.yaml, in file order (which is a valid execution order); a `foreach` stage
+ * over a list gives one name per item, `<stage>@<item>`, as DVC names them.
+ */
 export function stageNames(dir: string): string[] {
-  const text = fs.readFileSync(path.join(dir, 'dvc.yaml'), 'utf8');
-  return [...text.matchAll(/^ {2}([A-Za-z0-9_-]+):\s*$/gm)].map((m) => m[1]);
+  const stages = (YAML.parse(fs.readFileSync(path.join(dir, 'dvc.yaml'), 'utf8')) as { stages: Record<string, { foreach?: unknown }> }).stages;
+  return Object.entries(stages).flatMap(([name, s]) => {
+    if (s.foreach === undefined) return [name];
+    if (!Array.isArray(s.foreach)) throw new Error(`dvc.yaml: stage ${name}: foreach must be a list here`);
+    return s.foreach.map((item) => `${name}@${String(item)}`);
+  });
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { PNG } from 'pngjs';
 import { makeWorkspace, setProfile, stageNames } from '../scripts/workspace';
@@ -39,7 +40,7 @@ describe('pipeline (smoke profile)', () => {
       expect(nums.length, `${f} has numbers`).toBeGreaterThan(0);
       for (const [at, v] of nums) expect(Number.isFinite(v), at).toBe(true);
     }
-    const pngs = fs.readdirSync(path.join(dir, 'reports/figures')).filter((f) => f.endsWith('.png'));
+    const pngs = (fs.readdirSync(path.join(dir, 'reports/figures'), { recursive: true }) as string[]).filter((f) => f.endsWith('.png'));
     expect(pngs.length).toBeGreaterThanOrEqual(7);
     for (const f of pngs) {
       const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'reports/figures', f)));
@@ -59,6 +60,44 @@ describe('pipeline (smoke profile)', () => {
     expect(m.status).toBe(0);
     expect(m.stdout).toContain('reports/metrics/train.json');
   });
+
+  it('a second clone pulls every output from a local-folder remote and has nothing to rerun', () => {
+    const git = (cwd: string, ...args: string[]) => spawnSync('git', ['-c', 'user.name=spikelens', '-c', 'user.email=spikelens@localhost', ...args], { cwd, encoding: 'utf8' });
+    const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'spikelens-remote-'));
+    expect(dvc(dir, 'remote', 'add', '-d', 'team', remote).status).toBe(0);
+    git(dir, 'add', '-A');
+    expect(git(dir, 'commit', '-qm', 'smoke run and remote').status).toBe(0);
+    const push = dvc(dir, 'push');
+    expect(push.status, push.stderr).toBe(0);
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'spikelens-clone-'));
+    expect(git(os.tmpdir(), 'clone', '-q', dir, clone).status).toBe(0);
+    for (const link of ['node_modules', '.venv']) fs.symlinkSync(path.join(root, link), path.join(clone, link));
+    const pull = dvc(clone, 'pull');
+    expect(pull.status, pull.stderr).toBe(0);
+    expect(fs.existsSync(path.join(clone, 'data/checkpoints/snn.ckpt'))).toBe(true);
+    const again = dvc(clone, 'repro');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/Running stage/);
+  });
+
+  it('the claims run queues two seeds, runs them with two queue workers in temporary workspaces and combines three seeds', () => {
+    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'lib/cli/claims-run.ts'), '--seeds', '1,2', '--jobs', '2'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${path.join(root, '.venv/bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+    });
+    if (r.status !== 0) console.error(r.stderr.slice(-4000));
+    expect(r.status).toBe(0);
+    const seeds = JSON.parse(fs.readFileSync(path.join(dir, 'reports/claims/seeds.json'), 'utf8')) as { seeds: number[]; claims: Array<{ seeds: number[]; verdict: string; per_seed: Array<{ verdict: string }> }> };
+    expect(seeds.seeds).toEqual([42, 1, 2]);
+    expect(seeds.claims.length).toBeGreaterThan(10);
+    for (const c of seeds.claims) {
+      expect(c.per_seed).toHaveLength(3);
+      const all = (v: string) => c.per_seed.every((p) => p.verdict === v);
+      expect(c.verdict).toBe(all('holds') ? 'holds' : all('fails') ? 'fails' : 'inconclusive');
+    }
+    // Collecting again reuses the finished experiments instead of queueing them anew.
+    const again = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'lib/cli/claims-run.ts'), '--seeds', '1,2', '--collect'], { cwd: dir, encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+  }, 900_000);
 
   it('a bad value in params.yaml stops the first stage with one line naming the key', () => {
     const f = path.join(dir, 'params.yaml');

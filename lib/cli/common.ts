@@ -2,6 +2,7 @@
  * What every CLI stage shares: `--key value` arguments with defaults, params + backend start-up,
  * and a `main` wrapper that turns any error into one line on stderr and exit code 1.
  */
+import * as os from 'os';
 import { initBackend, describeBackend, type BackendInfo } from '../backend';
 import { loadParams, type Params } from '../params';
 
@@ -40,4 +41,10 @@ export function runMain(stage: string, main: () => Promise<void>): void {
 /** Seconds since `t0` (a `performance.now()` value), one decimal. */
 export function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
+}
+
+/** What a stage records beside its timing: the CPU model, core count, and the process's peak resident memory so far (MB). */
+export function machineStats(): { cpu: string; cores: number; peak_rss_mb: number } {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }

@@ -8,11 +8,11 @@ import * as path from 'path';
 import { convertAnn } from '../convert/balance';
 import { loadDataset, toTensor } from '../data/dataset';
 import { writeJsonAtomic } from '../io/atomic';
-import { loadAnn } from '../model/store';
+import { loadAnn } from '../train/store';
 import { Rng } from '../random';
 import { snnAccuracy } from '../train/evaluate';
 import { saveCheckpoint } from '../train/checkpoint';
-import { parseArgs, runMain, secondsSince, startStage } from './common';
+import { parseArgs, runMain, secondsSince, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/convert.ts [--params params.yaml] [--data data/prepared] [--ann data/checkpoints/ann.ckpt] [--out data/checkpoints/converted.ckpt] [--metrics reports/metrics/convert.json]';
 
@@ -41,7 +41,7 @@ runMain('convert', async () => {
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: acc, timesteps: p.convert.timesteps,
-    thresholds: net.config.thresholds, scale: p.convert.scale, percentile: p.convert.percentile, balance_seconds: balanceSeconds, seconds: secondsSince(t0),
+    thresholds: net.config.thresholds, scale: p.convert.scale, percentile: p.convert.percentile, balance_seconds: balanceSeconds, seconds: secondsSince(t0), ...machineStats(),
   });
   console.error(`convert: val accuracy ${(100 * acc).toFixed(1)}% at T = ${p.convert.timesteps} (${secondsSince(t0)} s) → ${args.out}`);
 });

@@ -4,80 +4,67 @@
  * Usage: see HELP below (`npx tsx lib/cli/explain.ts --help`).
  */
 import * as fs from 'fs';
-import { PNG } from 'pngjs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend } from '../backend';
 import { pixelsToTensor } from '../data/dataset';
 import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
-import { decodeJpegRgb } from '../data/tiny-imagenet';
-import { convLayer, type ConvLayer } from '../explain/gradcam';
+import { convLayer, snnGradCam, type ConvLayer } from '../explain/gradcam';
 import { SpikeActivationMap, SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
 import { writeFileAtomic } from '../io/atomic';
-import { loadSnn, type ModelMeta } from '../model/store';
-import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
+import { loadSnn, type ModelMeta } from '../train/store';
+import { encodePng, overlay, rgbImage, tileGrid, withColourBar, type RgbImage } from '../plot/heatmap';
 import { Rng } from '../random';
 import { snnLogits } from '../train/evaluate';
 import { parseArgs, runMain } from './common';
+import { DEFAULT_MAX_MEGAPIXELS, modelSize, readImage, resampleArea } from './image-input';
 
-const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate]';
+const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40]';
 
 const HELP = `${USAGE}
 
 Spike Activation Maps (Kim & Panda 2021) of one image through a spiking VGG11 checkpoint
 (surrogate-trained or converted), written as a PNG grid: one row per layer, the input image
-first, then the SAM overlay (jet, alpha 0.5) at --sample evenly spaced steps (labelled t = 1..T).
-Prints the predicted class (with its name when the checkpoint lists class names) and the output path.
+first, then the SAM overlay (jet, alpha 0.5; colour bar below) at --sample evenly spaced steps.
+Prints the predicted class (with its name when the checkpoint lists class names), the classes
+the model knows, and the output path. SAM uses no label: it shows where the network spikes.
 
-  --image       PNG or JPEG file (required). Greyscale is replicated to RGB; an alpha channel is
-                dropped (not composited). The image is resized bilinearly so that each side
-                becomes the nearest multiple of 16 (at least 16), since VGG11 pools four times:
-                a 100x60 image runs at 96x64. The pipeline's checkpoints are trained at 64x64
-                (params data.image_size); other sizes run, but far from the training scale the
-                network (and its maps) may mean little.
-  --checkpoint  spiking checkpoint (default data/checkpoints/snn.ckpt)
-  --out         output PNG (default explain.png)
+  --image       PNG or JPEG file (required). Its size is read from the header first: over
+                --max-megapixels it is refused before decoding. Greyscale is replicated to RGB;
+                an alpha channel is dropped (not composited). The image is then scaled (aspect
+                kept, by area averaging when shrinking) so that its longer side is --size, each
+                side a multiple of 16 (VGG11 pools four times).
+  --checkpoint  spiking checkpoint (default data/checkpoints/snn.ckpt); a .partial is refused
+  --out         output file, must end in .png (default explain.png); checked before the run
   --layers      conv layers, numbers 1..8 or names (default 4,6,8)
   --gamma       SAM decay γ ≥ 0 (default ${SAM_DEFAULT_GAMMA})
-  --variant     paper (spikes strictly before t, Eq. 3) or reference (the authors' code); default paper
-  --steps       time-steps T (default: the checkpoint's)
+  --variant     paper (spikes strictly before t, Eq. 3; its t = 1 map is empty and not shown)
+                or reference (the authors' code); default paper
+  --steps       time-steps T (default: the checkpoint's; another T gets a note)
   --sample      number of steps shown (default 10; T = 30 shows every third step)
-  --class       also print the probability of class N (SAM itself uses no label)
+  --class       also show SNN-crafted Grad-CAM for class N (one row per layer, BPTT through all
+                T steps) and print its probability; SAM itself is the same for every class
   --seed        seed of the Poisson encoder (default 42)
-  --encoder     signed or rate (default: the checkpoint's, else signed)`;
+  --encoder     signed or rate (default: the checkpoint's, else signed)
+  --size        longer side the network sees (default: the checkpoint's training size, e.g. 64)
+  --max-megapixels  refuse larger images (default ${DEFAULT_MAX_MEGAPIXELS})`;
 
-/** Decoded RGB bytes of an image file; one-line errors for a missing, unreadable or unsupported file. */
-function readImage(file: string): { width: number; height: number; data: Uint8Array } {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    throw new Error(`image not found: ${file}`);
-  }
-  const isPng = bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47;
-  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (isJpeg) return decodeJpegRgb(bytes, file);
-  if (!isPng) throw new Error(`${file}: unsupported image format (expected PNG or JPEG, found neither signature)`);
-  let png: PNG;
-  try {
-    png = PNG.sync.read(bytes); // always 8-bit RGBA out: grey and palette images are expanded
-  } catch (e) {
-    throw new Error(`${file}: corrupt or unreadable PNG (${String((e as Error).message ?? e).split('\n')[0]})`);
-  }
-  const data = new Uint8Array(png.width * png.height * 3);
-  for (let p = 0; p < png.width * png.height; p++) data.set(png.data.subarray(p * 4, p * 4 + 3), p * 3);
-  return { width: png.width, height: png.height, data };
+/**
+ * `sample` steps spread evenly over first..T-1, ending at the last: T = 30, 10 → 2, 5, …, 29.
+ * The paper variant's map at t = 1 is always empty (no earlier spikes), so it starts at t = 2.
+ */
+export function sampleSteps(timesteps: number, sample: number, first = 0): number[] {
+  const span = timesteps - first;
+  const n = Math.min(sample, span);
+  return Array.from({ length: n }, (_, j) => first + Math.round(((j + 1) * span) / n) - 1);
 }
 
-/** The nearest multiple of 16, at least 16 (VGG11's four 2× poolings need it). */
-function toMultipleOf16(side: number): number {
-  return Math.max(16, Math.round(side / 16) * 16);
-}
-
-/** `sample` steps spread evenly over 0..T-1, ending at the last: T = 30, 10 → 2, 5, …, 29. */
-function sampleSteps(timesteps: number, sample: number): number[] {
-  const n = Math.min(sample, timesteps);
-  return Array.from({ length: n }, (_, j) => Math.round(((j + 1) * timesteps) / n) - 1);
+/** `--out` checked before any work: a .png file name whose folder exists or can be made. */
+function checkOut(out: string): void {
+  if (!/\.png$/i.test(out)) throw new Error(`--out: '${out}' must end in .png (explain writes a PNG grid)`);
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new Error(`--out: '${out}' is a folder; give a file name like ${path.join(out, 'explain.png')}`);
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
 }
 
 function parseLayers(text: string): ConvLayer[] {
@@ -104,7 +91,7 @@ const isCount = (v: number) => Number.isInteger(v) && v >= 1;
 runMain('explain', async () => {
   const args = parseArgs(process.argv.slice(2), {
     image: '', checkpoint: 'data/checkpoints/snn.ckpt', out: 'explain.png', layers: '4,6,8', gamma: String(SAM_DEFAULT_GAMMA),
-    variant: 'paper', steps: '', sample: '10', class: '', seed: '42', encoder: '',
+    variant: 'paper', steps: '', sample: '10', class: '', seed: '42', encoder: '', size: '', 'max-megapixels': String(DEFAULT_MAX_MEGAPIXELS),
   }, USAGE);
   if (!args) return void console.log(HELP);
   // Validate everything cheap before starting tfjs, so a typo costs no start-up time.
@@ -115,48 +102,69 @@ runMain('explain', async () => {
   const sample = parseNumber('--sample', args.sample, isCount, 'a positive integer');
   const seed = parseNumber('--seed', args.seed, Number.isInteger, 'an integer');
   const picked = args.class === '' ? null : parseNumber('--class', args.class, (v) => Number.isInteger(v) && v >= 0, 'a class index ≥ 0');
-  const image = readImage(args.image);
+  const size = args.size === '' ? null : parseNumber('--size', args.size, (v) => Number.isInteger(v) && v >= 16 && v <= 1024, 'an integer from 16 to 1024');
+  const maxMp = parseNumber('--max-megapixels', args['max-megapixels'], (v) => Number.isFinite(v) && v > 0, 'a number > 0');
+  checkOut(args.out);
   if (!fs.existsSync(args.checkpoint)) throw new Error(`checkpoint not found: ${args.checkpoint} (train one with the train-snn or convert stage)`);
+  if (args.checkpoint.endsWith('.partial')) throw new Error(`${args.checkpoint}: the saved state of an unfinished training run, not a trained model; use the final checkpoint (without .partial)`);
+  const image = readImage(args.image, maxMp);
 
   const backend = await initBackend({ log: false });
   console.error(`explain: ${describeBackend(backend)}`);
   const { model: net, meta } = loadSnn(args.checkpoint);
-  const T = args.steps === '' ? (meta.snn as NonNullable<ModelMeta['snn']>).timesteps : parseNumber('--steps', args.steps, isCount, 'a positive integer');
+  const trainedT = (meta.snn as NonNullable<ModelMeta['snn']>).timesteps;
+  const T = args.steps === '' ? trainedT : parseNumber('--steps', args.steps, isCount, 'a positive integer');
+  if (T !== trainedT) console.error(`explain: note: ${args.checkpoint} was made with T = ${trainedT}; running it at T = ${T} as asked (its maps and prediction at another T may differ)`);
   const encoder = (args.encoder || (typeof meta.encoder === 'string' ? meta.encoder : 'signed')) as EncoderVariant;
   if (!ENCODER_VARIANTS.includes(encoder)) throw new Error(`--encoder: '${encoder}' is not one of ${ENCODER_VARIANTS.join(', ')}`);
+  if (typeof meta.encoder === 'string' && encoder !== meta.encoder) console.error(`explain: note: ${args.checkpoint} was trained on ${meta.encoder} spikes; encoding with ${encoder} as asked`);
   const classes = meta.arch.classes;
   if (picked !== null && picked >= classes) throw new Error(`--class: ${picked} is not a class of this checkpoint (0..${classes - 1})`);
 
-  const height = toMultipleOf16(image.height), width = toMultipleOf16(image.width);
-  const pixels = new Uint8Array(height * width * 3);
-  toRgbBytes(resizeBilinear(toRaster(image.data, image.width, image.height, 3), width, height), pixels);
+  // The network sees the image at its training scale: shrink (area average) or enlarge (bilinear).
   const trained = Array.isArray(meta.image_size) ? meta.image_size : null;
-  if (height !== image.height || width !== image.width) console.error(`explain: resized ${image.width}x${image.height} → ${width}x${height} (sides to multiples of 16)`);
+  const longSide = size ?? (trained ? Math.max(trained[0], trained[1]) : Math.min(256, Math.max(image.width, image.height)));
+  const { width, height } = modelSize(image.width, image.height, longSide);
+  const pixels = new Uint8Array(height * width * 3);
+  if (width <= image.width && height <= image.height) pixels.set(resampleArea(image, width, height).data);
+  else toRgbBytes(resizeBilinear(toRaster(image.data, image.width, image.height, 3), width, height), pixels);
+  if (height !== image.height || width !== image.width) console.error(`explain: resized ${image.width}x${image.height} → ${width}x${height} (longer side ${longSide}, sides multiples of 16)`);
   if (trained !== null && (height !== trained[0] || width !== trained[1])) console.error(`explain: note: this checkpoint was trained on ${trained[1]}x${trained[0]} images; the maps of a ${width}x${height} input may mean less`);
 
   const sam = new SpikeActivationMap({ layers, gamma, variant: args.variant as SamVariant });
   const x = pixelsToTensor(pixels, 1, height, width);
   const logits = snnLogits(net, x, encoder, T, new Rng(seed), [sam]);
   const probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
-  tf.dispose([x, logits]);
-  net.dispose();
+  logits.dispose();
   let pred = 0;
   probs.forEach((p, i) => { if (p > probs[pred]) pred = i; });
   const name = (c: number) => (meta.classNames?.[c] !== undefined ? ` (${meta.classNames[c]})` : '');
 
-  const steps = sampleSteps(T, sample);
+  const steps = sampleSteps(T, sample, args.variant === 'paper' && T > 1 ? 1 : 0);
   const base: RgbImage = rgbImage(pixels, height, width, 3);
   const tiles = layers.map((layer) => [base, ...steps.map((t) => overlay(base, sam.normalised(layer, t)))]);
+  const rowLabels: string[] = [...layers];
   sam.dispose();
-  const png = tileGridPng({
+  if (picked !== null) {
+    // Class-specific: SNN-crafted Grad-CAM for the asked class, on the same spikes (same seed).
+    for (const layer of layers) {
+      const cam = snnGradCam(net, x, { layer, targets: [picked], variant: encoder, timesteps: T, rng: new Rng(seed) });
+      tiles.push([base, ...steps.map((t) => overlay(base, cam.normalised(t, 0)))]);
+      rowLabels.push(`${layer} Grad-CAM c${picked}`);
+    }
+  }
+  tf.dispose(x);
+  net.dispose();
+  const grid = tileGrid({
     tiles,
-    rowLabels: layers,
+    rowLabels,
     columnLabels: ['input', ...steps.map((t) => `t=${t + 1}`)],
-    title: `SAM ${args.variant} γ=${gamma} T=${T}: predicted ${pred}${name(pred)}`,
+    title: `SAM ${args.variant} gamma ${gamma} T=${T}: predicted ${pred}${name(pred)} p=${probs[pred].toFixed(2)}`,
     scale: Math.max(1, Math.round(128 / Math.max(height, width))),
   });
-  writeFileAtomic(args.out, png);
+  writeFileAtomic(args.out, encodePng(withColourBar(grid, 'low', 'high (per map)')));
   console.log(`predicted class: ${pred}${name(pred)}, p = ${probs[pred].toFixed(3)}`);
   if (picked !== null) console.log(`class ${picked}${name(picked)}: p = ${probs[picked].toFixed(3)}`);
+  if (meta.classNames?.length) console.log(`the model knows only these ${meta.classNames.length} classes and names one of them whatever the image shows: ${meta.classNames.join(', ')}`);
   console.log(`wrote ${args.out}`);
 });

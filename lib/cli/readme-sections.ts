@@ -8,6 +8,8 @@
  *   <!-- pipeline:start/end -->   stage times, bench/results/pipeline.json
  *   <!-- boxes:start/end -->      box scores (pointing game, energy in the box) and faithfulness,
  *                                 reports/metrics/04-localization.json
+ *   <!-- seeds:start/end -->      every claim over the claims run's seeds, reports/claims/seeds.json
+ *   <!-- grid:start/end -->       the encoding × padding grid at conv6, reports/grid/encoding-padding.md
  */
 import * as fs from 'fs';
 import { formatNumber } from '../figures/claims-table';
@@ -28,11 +30,14 @@ export function read<T>(file: string): T | null {
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+const mb = (p: { peak_rss_mb?: number | null }) => (typeof p.peak_rss_mb === 'number' ? `${(p.peak_rss_mb / 1024).toFixed(1)} GB` : 'not recorded');
 
+type Peak = { peak_rss_mb?: number | null };
 export interface TrainReport {
-  ann: { val_accuracy: number; seconds: number };
-  snn_surrogate: { val_accuracy: number; timesteps: number; seconds: number };
-  snn_converted: { val_accuracy: number; timesteps: number; seconds: number };
+  cpu?: string;
+  ann: { val_accuracy: number; seconds: number } & Peak;
+  snn_surrogate: { val_accuracy: number; timesteps: number; seconds: number } & Peak;
+  snn_converted: { val_accuracy: number; timesteps: number; seconds: number } & Peak;
   total_training_seconds: number;
 }
 
@@ -42,13 +47,13 @@ export function trainingSection(r: TrainReport | null): string {
   const floor = (ok: boolean) => (ok ? 'met' : '**missed**');
   return [
     NOTE('reports/metrics/train.json'),
-    '| model | val accuracy | steps | training time | floor |',
-    '|---|---|---|---|---|',
-    `| ANN (VGG11 ×0.125, batch norm folded) | ${pct(r.ann.val_accuracy)} | — | ${Math.round(r.ann.seconds)} s | ≥ 90 %: ${floor(r.ann.val_accuracy >= 0.9)} |`,
-    `| SNN, surrogate gradient + BNTT | ${pct(r.snn_surrogate.val_accuracy)} | T = ${r.snn_surrogate.timesteps} | ${Math.round(r.snn_surrogate.seconds)} s | ≥ 85 %: ${floor(r.snn_surrogate.val_accuracy >= 0.85)} |`,
-    `| SNN, converted from the ANN | ${pct(r.snn_converted.val_accuracy)} | T = ${r.snn_converted.timesteps} | ${Math.round(r.snn_converted.seconds)} s | within 5 points of the ANN: ${floor(r.ann.val_accuracy - r.snn_converted.val_accuracy <= 0.05)} |`,
+    '| model | val accuracy | steps | training time | peak memory (RSS) | floor |',
+    '|---|---|---|---|---|---|',
+    `| ANN (VGG11 ×0.125, batch norm folded) | ${pct(r.ann.val_accuracy)} | — | ${Math.round(r.ann.seconds)} s | ${mb(r.ann)} | ≥ 90 %: ${floor(r.ann.val_accuracy >= 0.9)} |`,
+    `| SNN, surrogate gradient + BNTT | ${pct(r.snn_surrogate.val_accuracy)} | T = ${r.snn_surrogate.timesteps} | ${Math.round(r.snn_surrogate.seconds)} s | ${mb(r.snn_surrogate)} | ≥ 85 %: ${floor(r.snn_surrogate.val_accuracy >= 0.85)} |`,
+    `| SNN, converted from the ANN | ${pct(r.snn_converted.val_accuracy)} | T = ${r.snn_converted.timesteps} | ${Math.round(r.snn_converted.seconds)} s | ${mb(r.snn_converted)} | within 5 points of the ANN: ${floor(r.ann.val_accuracy - r.snn_converted.val_accuracy <= 0.05)} |`,
     '',
-    `All three trainings: ${(r.total_training_seconds / 60).toFixed(1)} min.`,
+    `All three trainings: ${(r.total_training_seconds / 60).toFixed(1)} min${r.cpu ? ` on ${r.cpu}` : ''}.`,
   ].join('\n');
 }
 
@@ -134,4 +139,37 @@ export function boxesSection(l: Localization | null): string {
     for (const [name, layers] of Object.entries(f)) for (const [layer, r] of Object.entries(layers)) lines.push(`| ${name.replace(/_/g, ' ')} | ${layer} | ${r.n} | ${ci(r.deletion_auc)} | ${ci(r.insertion_auc)} |`);
   }
   return lines.join('\n');
+}
+
+/** The parts of reports/claims/seeds.json the seeds table quotes (lib/cli/claims-run.ts writes it). */
+export interface SeedsReport {
+  commit: string;
+  seeds: number[];
+  summary: { holds: number; fails: number; inconclusive: number };
+  claims: Array<{ figure: string; statement: string; value: number; interval: [number, number]; n: number; verdict: string; per_seed: Array<{ seed: number; verdict: string; measured?: boolean }> }>;
+}
+
+/** Every claim over the claims run's seeds: combined verdict and each seed's. */
+export function seedsSection(s: SeedsReport | null): string {
+  if (!s) return '_No claims run yet: `npm run claims-run` (after `npm run repro`) judges every claim over three training seeds._';
+  const lines = [
+    NOTE('reports/claims/seeds.json'),
+    `Seeds ${s.seeds.join(', ')} (code at commit ${s.commit.slice(0, 7)}): ${s.summary.holds} claims hold in every seed, ${s.summary.fails} fail in every seed, ${s.summary.inconclusive} are inconclusive (the seeds disagree or an interval straddles the threshold).`,
+    '',
+    '| figure | claim | mean value | envelope of the 95 % intervals | n per seed | verdict per seed | verdict |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const c of s.claims) {
+    const per = c.per_seed.map((p) => `${p.seed}: ${p.measured === false ? 'not measured' : p.verdict}`).join(', ');
+    lines.push(`| ${c.figure} | ${c.statement.replace(/\|/g, '\\|')} | ${formatNumber(c.value)} | [${formatNumber(c.interval[0])}, ${formatNumber(c.interval[1])}] | ${c.n} | ${per} | ${c.verdict === 'holds' ? 'holds' : `**${c.verdict}**`} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The encoding × padding grid's table (reports/grid/encoding-padding.md, written by npm run grid) for one layer. */
+export function gridSection(markdown: string | null, layer = 'conv6'): string {
+  if (markdown === null) return '_No grid yet: `npm run grid` trains one SNN per encoder × padding pair and measures SAM on each._';
+  const blocks = markdown.split(/\n(?=Encoding × padding grid)/);
+  const block = blocks.find((b) => b.includes(`pointing game (${layer})`)) ?? blocks[0];
+  return [`<!-- generated by \`npm run readme\` from reports/grid/encoding-padding.md; edits here are overwritten -->`, block.trim()].join('\n');
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { claimsTable, collectClaims } from '../figures/claims-table';
 import { writeFileAtomic } from '../io/atomic';
 import { parseArgs, runMain } from './common';
-import { boxesSection, pipelineSection, read, replaceSection, speedSection, trainingSection, type Localization, type Pipeline, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+import { boxesSection, gridSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
 
@@ -23,6 +23,9 @@ runMain('readme', async () => {
   text = replaceSection(text, 'training', trainingSection(read<TrainReport>('reports/metrics/train.json')), args.readme);
   text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json')), args.readme);
   text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
+  text = replaceSection(text, 'seeds', seedsSection(read<SeedsReport>('reports/claims/seeds.json')), args.readme);
+  const grid = 'reports/grid/encoding-padding.md';
+  text = replaceSection(text, 'grid', gridSection(fs.existsSync(grid) ? fs.readFileSync(grid, 'utf8') : null), args.readme);
   text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json')), args.readme);
   if (check) {
     if (text !== before) throw new Error(`${args.readme}: a generated section is stale (run npm run readme)`);

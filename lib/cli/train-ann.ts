@@ -15,7 +15,7 @@ import { train } from '../train/loop';
 import { annTask } from '../train/tasks';
 import { annAccuracy } from '../train/evaluate';
 import { saveCheckpoint } from '../train/checkpoint';
-import { parseArgs, runMain, startStage } from './common';
+import { parseArgs, runMain, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/train-ann.ts [--params params.yaml] [--data data/prepared] [--out data/checkpoints/ann.ckpt] [--metrics reports/metrics/train-ann.json]';
 
@@ -42,7 +42,7 @@ runMain('train-ann', async () => {
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: foldedAcc, val_accuracy_before_folding: result.val_accuracy,
-    seconds: Math.round(result.seconds * 10) / 10, epochs: result.epochs,
+    seconds: Math.round(result.seconds * 10) / 10, ...machineStats(), epochs: result.epochs,
   });
   console.error(`train-ann: val accuracy ${(100 * foldedAcc).toFixed(1)}% (batch norm folded; ${(100 * result.val_accuracy).toFixed(1)}% before) in ${result.seconds.toFixed(0)} s → ${args.out}`);
 });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { readJson, writeJsonAtomic } from '../io/atomic';
 import { parseArgs, runMain } from './common';
 
-interface StageMetrics { profile: string; backend: string; val_accuracy: number; seconds: number; timesteps?: number }
+interface StageMetrics { profile: string; backend: string; val_accuracy: number; seconds: number; timesteps?: number; cpu?: string; peak_rss_mb?: number }
 
 const USAGE = 'usage: npx tsx lib/cli/train-report.ts [--dir reports/metrics]';
 
@@ -22,9 +22,10 @@ runMain('train-report', async () => {
   const summary = {
     profile: ann.profile,
     backend: ann.backend,
-    ann: { val_accuracy: ann.val_accuracy, seconds: r1(ann.seconds) },
-    snn_surrogate: { val_accuracy: snn.val_accuracy, timesteps: snn.timesteps, seconds: r1(snn.seconds) },
-    snn_converted: { val_accuracy: conv.val_accuracy, timesteps: conv.timesteps, seconds: r1(conv.seconds) },
+    cpu: snn.cpu ?? 'unknown',
+    ann: { val_accuracy: ann.val_accuracy, seconds: r1(ann.seconds), peak_rss_mb: ann.peak_rss_mb ?? null },
+    snn_surrogate: { val_accuracy: snn.val_accuracy, timesteps: snn.timesteps, seconds: r1(snn.seconds), peak_rss_mb: snn.peak_rss_mb ?? null },
+    snn_converted: { val_accuracy: conv.val_accuracy, timesteps: conv.timesteps, seconds: r1(conv.seconds), peak_rss_mb: conv.peak_rss_mb ?? null },
     total_training_seconds: r1(ann.seconds + snn.seconds + conv.seconds),
   };
   writeJsonAtomic(path.join(args.dir, 'train.json'), summary);

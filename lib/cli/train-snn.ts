@@ -7,13 +7,12 @@
 import * as path from 'path';
 import { loadDataset } from '../data/dataset';
 import { writeJsonAtomic } from '../io/atomic';
-import { vggArch } from '../model/vgg';
 import { Rng } from '../random';
-import { SPIKING_LAYERS, SpikingVgg, type SpikingVggConfig } from '../snn/network';
-import { SURROGATE_SCALE } from '../snn/surrogate';
+import { SpikingVgg } from '../snn/network';
 import { train } from '../train/loop';
+import { snnConfigFromParams } from '../train/snn-config';
 import { snnTask } from '../train/tasks';
-import { parseArgs, runMain, startStage } from './common';
+import { parseArgs, runMain, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/train-snn.ts [--params params.yaml] [--data data/prepared] [--out data/checkpoints/snn.ckpt] [--metrics reports/metrics/train-snn.json]';
 
@@ -23,13 +22,7 @@ runMain('train-snn', async () => {
   const { params: p, backend } = await startStage('train-snn', args.params);
   const trainSet = loadDataset(path.join(args.data, 'train.bin'));
   const valSet = loadDataset(path.join(args.data, 'val.bin'));
-  const config: SpikingVggConfig = {
-    arch: vggArch(p.snn.width, trainSet.classNames.length, 3, p.snn.padding),
-    timesteps: p.snn.timesteps, leak: p.snn.leak, thresholds: SPIKING_LAYERS.map(() => p.snn.threshold),
-    order: p.snn.order, reset: 'subtract', bntt: true,
-    neuron: p.snn.neuron === 'alif' ? { kind: 'alif', adaptation: p.snn.adaptation, decay: p.snn.adaptation_decay } : { kind: 'lif' },
-    surrogate: p.snn.surrogate === 'fast-sigmoid' ? { kind: 'fast-sigmoid', slope: 25 } : { kind: 'piecewise-linear', scale: SURROGATE_SCALE },
-  };
+  const config = snnConfigFromParams(p, trainSet.classNames.length);
   const rng = new Rng(p.seed).fork('train-snn');
   const net = SpikingVgg.create(config, rng.fork('init'));
   console.error(`train-snn: VGG11 ×${p.snn.width} BNTT SNN (${p.snn.neuron}, ${p.snn.surrogate} surrogate), T = ${p.snn.timesteps}, λ = ${p.snn.leak}, ${p.encode.variant} Poisson input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_snn.epochs} epochs`);
@@ -37,6 +30,6 @@ runMain('train-snn', async () => {
     settings: p.train_snn, train: trainSet, val: valSet, rng, checkpoint: args.out,
     meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });
-  writeJsonAtomic(args.metrics, { profile: p.profile, backend: backend.choice, val_accuracy: result.val_accuracy, timesteps: p.snn.timesteps, seconds: Math.round(result.seconds * 10) / 10, epochs: result.epochs });
+  writeJsonAtomic(args.metrics, { profile: p.profile, backend: backend.choice, val_accuracy: result.val_accuracy, timesteps: p.snn.timesteps, seconds: Math.round(result.seconds * 10) / 10, ...machineStats(), epochs: result.epochs });
   console.error(`train-snn: val accuracy ${(100 * result.val_accuracy).toFixed(1)}% in ${result.seconds.toFixed(0)} s → ${args.out}`);
 });

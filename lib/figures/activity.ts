@@ -40,7 +40,7 @@ import { chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';
 
-/** Figure name: reports/figures/03-spike-activity.*, reports/metrics/…json, reports/plots/…csv. */
+/** Figure name: reports/figures/03-spike-activity/*, reports/metrics/…json, reports/plots/…csv. */
 export const ACTIVITY_FIGURE = '03-spike-activity';
 
 const CHUNK = 16;

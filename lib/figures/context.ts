@@ -7,7 +7,7 @@ import { initBackend, type BackendInfo } from '../backend';
 import { loadDataset, type Dataset } from '../data/dataset';
 import type { EncoderVariant } from '../data/encode';
 import type { AnnVgg } from '../ann/vgg11';
-import { loadAnn, loadSnn } from '../model/store';
+import { loadAnn, loadSnn, type ModelMeta } from '../train/store';
 import { loadParams, type Params } from '../params';
 import { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
@@ -51,19 +51,22 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
   const data = paths.data ?? 'data/prepared';
   const ck = paths.checkpoints ?? 'data/checkpoints';
   const val = loadDataset(path.join(data, 'val.bin'));
-  const ann = loadAnn(path.join(ck, 'ann.ckpt')).model;
-  const snn = loadSnn(path.join(ck, 'snn.ckpt'));
-  const converted = loadSnn(path.join(ck, 'converted.ckpt'));
+  const annFile = path.join(ck, 'ann.ckpt'), snnFile = path.join(ck, 'snn.ckpt'), convFile = path.join(ck, 'converted.ckpt');
+  const annLoaded = loadAnn(annFile);
+  const ann = annLoaded.model;
+  const snn = loadSnn(snnFile);
+  const converted = loadSnn(convFile);
+  const settings = checkpointSettings(name, params, [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta]]);
   const count = Math.min(params.explain.images, val.size);
   return {
     params, backend, val,
     indices: Array.from({ length: count }, (_, i) => i),
     ann,
     snns: [
-      { method: 'surrogate', net: snn.model, timesteps: params.snn.timesteps },
-      { method: 'conversion', net: converted.model, timesteps: params.convert.timesteps },
+      { method: 'surrogate', net: snn.model, timesteps: settings.timesteps.get(snnFile) ?? params.snn.timesteps },
+      { method: 'conversion', net: converted.model, timesteps: settings.timesteps.get(convFile) ?? params.convert.timesteps },
     ],
-    variant: params.encode.variant,
+    variant: settings.encoder,
     classNames: val.classNames,
     rng: new Rng(params.seed).fork(`figure/${name}`),
     dispose() {
@@ -85,4 +88,29 @@ export function chunks(indices: readonly number[], size: number): number[][] {
 export function inputImage(ds: Dataset, i: number): RgbImage {
   const n = ds.height * ds.width * 3;
   return rgbImage(ds.images.subarray(i * n, (i + 1) * n), ds.height, ds.width, 3);
+}
+
+/**
+ * The encoder and T each model was trained with, read from its checkpoint; where params.yaml asks
+ * for something else the checkpoint wins and a note says so (running a T = 8 network at T = 4, or
+ * feeding `rate` spikes to a `signed`-trained network, would quietly measure another model).
+ * Models trained on different encoders cannot be compared: that is an error naming the files.
+ */
+export function checkpointSettings(figure: string, params: Params, models: Array<[string, ModelMeta]>): { encoder: EncoderVariant; timesteps: Map<string, number> } {
+  const encoders = new Map<string, EncoderVariant>();
+  for (const [file, meta] of models) if (meta.encoder === 'rate' || meta.encoder === 'signed') encoders.set(file, meta.encoder);
+  const kinds = new Set(encoders.values());
+  if (kinds.size > 1) throw new Error(`${figure}: the models were trained on different spike encoders (${[...encoders].map(([f, e]) => `${f}: ${e}`).join(', ')}); rerun the pipeline (dvc repro)`);
+  const encoder = [...kinds][0] ?? params.encode.variant;
+  if (encoder !== params.encode.variant) console.error(`${figure}: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${encoder}; using ${encoder}`);
+  const timesteps = new Map<string, number>();
+  for (const [file, meta] of models) {
+    const T = meta.snn?.timesteps;
+    if (typeof T !== 'number') continue;
+    timesteps.set(file, T);
+    const asked = meta.kind === 'snn-converted' ? params.convert.timesteps : params.snn.timesteps;
+    const key = meta.kind === 'snn-converted' ? 'convert.timesteps' : 'snn.timesteps';
+    if (asked !== T) console.error(`${figure}: note: params.yaml says ${key} = ${asked}, ${file} was made with T = ${T}; running it at T = ${T}`);
+  }
+  return { encoder, timesteps };
 }

@@ -55,7 +55,7 @@ import { inputImage } from './context';
 import { std, type FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
 
-/** Figure name: reports/figures/05-fgsm.*, reports/metrics/05-fgsm.json, reports/plots/05-fgsm.csv. */
+/** Figure name: reports/figures/05-fgsm/*, reports/metrics/05-fgsm.json, reports/plots/05-fgsm.csv. */
 export const FGSM_FIGURE = '05-fgsm';
 
 /** Images per batch (the most; an SNN's batch also respects BPTT_IMAGE_STEPS). */

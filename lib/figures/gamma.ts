@@ -33,7 +33,7 @@ import { mean } from './output';
 import { std, type FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
 
-/** Figure name: reports/figures/02-gamma-ablation.*, reports/metrics/…json, reports/plots/…csv. */
+/** Figure name: reports/figures/02-gamma-ablation/*, reports/metrics/…json, reports/plots/…csv. */
 export const GAMMA_FIGURE = '02-gamma-ablation';
 
 const CHUNK = 16;

@@ -78,7 +78,7 @@ import { chunks, inputImage, type FigureContext, type SpikingModel } from './con
 import { mean, std, type FigureResult } from './output';
 
 
-/** Figure name: reports/figures/04-localization.*, reports/metrics/04-localization.json, reports/plots/04-localization.csv. */
+/** Figure name: reports/figures/04-localization/*, reports/metrics/04-localization.json, reports/plots/04-localization.csv. */
 export const LOCALIZATION_FIGURE = '04-localization';
 
 type Method = SpikingModel['method'];

@@ -56,7 +56,7 @@ import { caption, cells, framesSlider, layerNumber, sampleSteps } from './locali
 import type { FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
 
-/** Figure name: reports/figures/06-multi-object.*, reports/metrics/06-multi-object.json, reports/plots/06-multi-object.csv. */
+/** Figure name: reports/figures/06-multi-object/*, reports/metrics/06-multi-object.json, reports/plots/06-multi-object.csv. */
 export const MULTI_OBJECT_FIGURE = '06-multi-object';
 
 /** SAM layers of the figure. */

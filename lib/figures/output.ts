@@ -1,7 +1,7 @@
 /**
  * Writing a figure's outputs where dvc.yaml expects them:
- *   reports/figures/<name>.svg, .png      the main chart (Vega-Lite rendered)
- *   reports/figures/<name>-<suffix>.png   extra raster figures (heat-map grids)
+ *   reports/figures/<name>/<name>.svg, .png      the main chart (Vega-Lite rendered)
+ *   reports/figures/<name>/<name>-<suffix>.png   extra raster figures (heat-map grids)
  *   reports/metrics/<name>.json           the numbers the README and tests quote
  *   reports/plots/<name>.csv              the chart's data, for `dvc plots`
  * Every write is atomic; non-finite metrics are refused.
@@ -29,11 +29,11 @@ export interface FigureResult extends FigureOutputs {
 export async function saveFigureOutputs(name: string, out: FigureOutputs, root = 'reports'): Promise<string[]> {
   const written: string[] = [];
   if (out.chart) {
-    const { svg, png } = await saveFigure(out.chart, path.join(root, 'figures', name));
+    const { svg, png } = await saveFigure(out.chart, path.join(root, 'figures', name, name));
     written.push(svg, png);
   }
   for (const [suffix, bytes] of Object.entries(out.pngs ?? {})) {
-    const f = path.join(root, 'figures', `${name}-${suffix}.png`);
+    const f = path.join(root, 'figures', name, `${name}-${suffix}.png`);
     writeFileAtomic(f, bytes);
     written.push(f);
   }

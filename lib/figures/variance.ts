@@ -41,7 +41,7 @@ import { mean, std, type FigureResult } from './output';
 export type { FigureResult };
 
 
-/** Figure name: reports/figures/01-variance.*, reports/metrics/01-variance.json, reports/plots/01-variance.csv. */
+/** Figure name: reports/figures/01-variance/*, reports/metrics/01-variance.json, reports/plots/01-variance.csv. */
 export const VARIANCE_FIGURE = '01-variance';
 
 /** The layer of paper Fig. 2. */

@@ -323,3 +323,22 @@ export function drawText(img: RgbImage, text: string, x: number, y: number, scal
     }));
   });
 }
+
+/**
+ * `image` with a horizontal jet colour bar below it (white margin), labelled `low` at its left end
+ * and `high` at its right end: the legend of every overlay drawn with `overlay`/`colorize`.
+ */
+export function withColourBar(image: RgbImage, low = '0', high = '1', fontScale = 1): RgbImage {
+  const gap = 4, barH = 10, textH = GLYPH_H * fontScale;
+  const barW = Math.max(32, Math.min(image.width - 2 * gap, 256));
+  const out = blank(image.height + gap + barH + gap + textH + gap, image.width, 255);
+  out.data.set(image.data, 0);
+  const top = image.height + gap, left = Math.floor((image.width - barW) / 2);
+  for (let x = 0; x < barW; x++) {
+    const c = jet(x / (barW - 1));
+    for (let y = 0; y < barH; y++) setPixel(out, left + x, top + y, c);
+  }
+  drawText(out, low, left, top + barH + gap, fontScale);
+  drawText(out, high, Math.max(left, left + barW - textWidth(high, fontScale)), top + barH + gap, fontScale);
+  return out;
+}

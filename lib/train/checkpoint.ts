@@ -2,8 +2,10 @@
  * Checkpoints: named float32 tensors plus JSON metadata in one file, written atomically.
  *
  * Layout: "SLCKPT01" | uint32 header length | JSON header | raw little-endian float32 data.
- * The header lists each tensor's name, shape and offset and the SHA-256 of the data, so a
- * truncated or corrupted file is refused with a message naming it, never half-loaded.
+ * The header lists each tensor's name, shape and offset and a SHA-256 over the metadata, the
+ * tensor table and the data (`covers: 'header+data'`), so a truncated or corrupted file, or an
+ * edited header (say an epoch count changed by hand), is refused with a message naming it, never
+ * half-loaded. Files written before the header was covered (no `covers`) are checked on their data.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -22,6 +24,13 @@ interface Header {
   meta: unknown;
   tensors: Array<{ name: string; shape: number[]; offset: number; length: number }>;
   sha256: string;
+  /** What sha256 covers; absent in files written before it covered the header. */
+  covers?: 'header+data';
+}
+
+/** SHA-256 of the metadata and tensor table (as JSON) followed by the data. */
+function digest(meta: unknown, tensors: Header['tensors'], payload: Uint8Array): string {
+  return createHash('sha256').update(JSON.stringify({ meta, tensors })).update(payload).digest('hex');
 }
 
 /** Writes `tensors` (read back from the backend) and `meta` to `file` atomically. */
@@ -42,7 +51,9 @@ export async function saveCheckpoint(file: string, tensors: Record<string, tf.Te
     Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(payload, pos);
     pos += c.byteLength;
   }
-  const header: Header = { meta, tensors: entries, sha256: createHash('sha256').update(payload).digest('hex') };
+  // Round-trip meta through JSON first so the digest sees exactly what the reader will parse.
+  const stored = JSON.parse(JSON.stringify(meta ?? null)) as unknown;
+  const header: Header = { meta: stored, tensors: entries, sha256: digest(stored, entries, payload), covers: 'header+data' };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length, 0);
@@ -70,7 +81,8 @@ export function loadCheckpoint<M = Record<string, unknown>>(file: string): Check
   const payload = buf.subarray(12 + hlen);
   const total = header.tensors.reduce((a, t) => a + t.length, 0);
   if (payload.length !== total * 4) bad(`data is ${payload.length} bytes, expected ${total * 4}: truncated`);
-  if (createHash('sha256').update(payload).digest('hex') !== header.sha256) bad('checksum mismatch: corrupted');
+  const sum = header.covers === 'header+data' ? digest(header.meta, header.tensors, payload) : createHash('sha256').update(payload).digest('hex');
+  if (sum !== header.sha256) bad('checksum mismatch: corrupted or edited');
   const aligned = new Float32Array(total);
   Buffer.from(aligned.buffer).set(payload);
   const tensors: Checkpoint['tensors'] = {};

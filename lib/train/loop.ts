@@ -78,6 +78,34 @@ export interface TrainOptions {
   progressEvery?: number;
 }
 
+/** What a partial checkpoint must share with the run that resumes it. */
+interface ResumeKey {
+  settings: TrainSettings;
+  meta: Record<string, unknown>;
+  seed: number;
+  train_size: number;
+  variables: string[];
+}
+
+interface PartialMeta {
+  epoch: number;
+  epochs: EpochLog[];
+  seconds: number;
+  opt: string[];
+  resume_key?: ResumeKey;
+}
+
+/** Leaf-by-leaf differences `path: stored → now` between two JSON values. */
+export function differences(stored: unknown, now: unknown, at = ''): string[] {
+  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v));
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(stored) && isObj(now)) {
+    const keys = [...new Set([...Object.keys(stored), ...Object.keys(now)])].sort();
+    return keys.flatMap((k) => differences(stored[k], now[k], at ? `${at}.${k}` : k));
+  }
+  return JSON.stringify(stored) === JSON.stringify(now) ? [] : [`${at || 'value'}: ${show(stored)} → ${show(now)}`];
+}
+
 function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
@@ -99,20 +127,37 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
   const epochs: EpochLog[] = [];
   let start = 0;
   let seconds = 0;
+  // Everything the weights depend on besides the code: a partial is resumed only under the same.
+  const settingsKey: ResumeKey = { settings: { ...s }, meta: o.meta, seed: o.rng.seed, train_size: o.train.size, variables: Object.keys(task.variables).sort() };
   if (fs.existsSync(partial)) {
-    const ck = loadCheckpoint<{ epoch: number; epochs: EpochLog[]; seconds: number; opt: string[] }>(partial);
+    const hint = `delete it to start this training over (rm ${partial})`;
+    let ck: ReturnType<typeof loadCheckpoint<PartialMeta>>;
+    try {
+      ck = loadCheckpoint<PartialMeta>(partial);
+    } catch (e) {
+      throw new TrainingError(`${e instanceof Error ? e.message : String(e)}; it is the saved state of an interrupted run: ${hint}`);
+    }
+    const m = ck.meta;
+    if (!m || typeof m.epoch !== 'number' || !Array.isArray(m.opt) || !Array.isArray(m.epochs) || !m.resume_key) {
+      throw new TrainingError(`${partial}: not a resumable partial checkpoint (no epoch, optimiser state or settings in it; a final checkpoint copied here?): ${hint}`);
+    }
+    const diffs = differences(m.resume_key, settingsKey);
+    if (diffs.length) {
+      throw new TrainingError(`${partial}: written under other settings than this run's (${diffs.slice(0, 6).join('; ')}${diffs.length > 6 ? `; and ${diffs.length - 6} more` : ''}); ${hint}, or restore those settings to resume it`);
+    }
+    if (m.epoch + 1 > s.epochs) throw new TrainingError(`${partial}: already past epoch ${m.epoch + 1} of ${s.epochs}: ${hint}`);
     assignCheckpoint(task.variables, ck, partial);
     // Optimiser slots are stored as `opt/<stable name>#<slot>`; tfjs keys them by process-local
     // variable names as `<name>/<slot>`.
-    const slots = ck.meta.opt.map((key) => {
+    const slots = m.opt.map((key) => {
       const [stable, slot] = key.split('#');
       const local = slot === undefined ? stable : `${task.variables[stable].name}/${slot}`;
       return { name: local, tensor: tf.tensor(ck.tensors[`opt/${key}`].data, ck.tensors[`opt/${key}`].shape, slot === undefined ? 'int32' : 'float32') };
     });
     await opt.setWeights(slots);
-    start = ck.meta.epoch + 1;
-    epochs.push(...ck.meta.epochs);
-    seconds = ck.meta.seconds;
+    start = m.epoch + 1;
+    epochs.push(...m.epochs);
+    seconds = m.seconds;
     log(`${task.name}: resuming after epoch ${start}/${s.epochs} from ${partial}`);
   }
   const perEpoch = Math.ceil(o.train.size / s.batch_size);
@@ -175,7 +220,7 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
     });
     const tensors: Record<string, tf.Tensor> = { ...task.variables };
     for (const w of optWeights) tensors[`opt/${w.name}`] = w.tensor;
-    await saveCheckpoint(partial, tensors, { ...o.meta, epoch, epochs, seconds, opt: optWeights.map((w) => w.name) });
+    await saveCheckpoint(partial, tensors, { ...o.meta, epoch, epochs, seconds, opt: optWeights.map((w) => w.name), resume_key: settingsKey });
   }
   await saveCheckpoint(o.checkpoint, task.variables, { ...o.meta, epochs, seconds });
   fs.rmSync(partial, { force: true });

@@ -77,6 +77,24 @@ tslab.display.markdown(result.tables.sensitivity);
 // %%
 sl.showPng(result.pngs!.grid, 'SAM per layer and method over time, ANN Grad-CAM');
 // %% md
+// ## Where SAM's border artefact comes from: encoder × padding
+// With the authors' `signed` encoder the black background of the scenes spikes −1 at almost
+// every step; zero padding then forms an edge against that background at every layer, and SAM of
+// the surrogate network lights up the border instead of the object. `npm run grid` trains one
+// surrogate SNN per encoder × padding pair on one equal, reduced budget and measures SAM on each,
+// on the validation images and on an **all-black input** (no object at all: any structure in that
+// map is the network's own). The ring energy share is the share of SAM's energy on the map's
+// outer ring; a uniform map scores the ring's area share. The grid is committed under
+// `reports/grid/` (it is not part of `dvc repro`: it trains four networks).
+// %%
+const artefact = sl.loadArtefactGrid();
+if (artefact) {
+  tslab.display.markdown(artefact.markdown);
+  sl.showPng(artefact.png, 'SAM per encoder and padding, on an image and on an all-black input');
+} else {
+  tslab.display.markdown('_No grid yet: `npm run grid` writes reports/grid/encoding-padding.{json,md,png}._');
+}
+// %% md
 // ## Box scores
 // Means over the images with a usable box, 95 % bootstrap intervals; "box area share" is what a
 // uniform map puts in the box and how often a random point lands there. `box_claims` in the JSON

@@ -60,13 +60,14 @@ describe('explain CLI', () => {
     const out = path.join(dir, 'out', 'grid.png');
     const r = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', out, '--layers', '4,6,8', '--sample', '2']);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/resized 40x25 → 48x32/);
+    expect(r.err).toMatch(/resized 40x25 → 48x32 \(longer side 40/);
     expect(r.out).toMatch(/^predicted class: [0-2] \((cat|dog|bird)\), p = 0\.\d{3}$/m);
     expect(r.out).toMatch(new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     const grid = PNG.sync.read(fs.readFileSync(out));
-    // Tiles of 48×32 at scale 3 (≈128 px), three rows and three columns plus labels and gaps.
+    // Tiles of 48×32 at scale 3 (≈128 px), three rows and three columns plus labels, gaps and the colour bar.
     expect(grid.width).toBeGreaterThan(3 * 144);
-    expect(grid.height).toBeGreaterThan(3 * 96);
+    expect(grid.height).toBeGreaterThan(3 * 96 + 10);
+    expect(r.out).toMatch(/^the model knows only these 3 classes and names one of them whatever the image shows: cat, dog, bird$/m);
   });
 
   it('reads JPEG and greyscale PNG, takes --class and --steps', () => {
@@ -78,6 +79,46 @@ describe('explain CLI', () => {
     const grey = explain(['--image', path.join(dir, 'grey.png'), '--checkpoint', ckpt, '--out', out, '--layers', '1', '--sample', '1']);
     expect(grey.code).toBe(0);
     expect(grey.err).toMatch(/resized 16x20 → 16x16/);
+    // --size sets the longer side the network sees.
+    const big = explain(['--image', path.join(dir, 'grey.png'), '--checkpoint', ckpt, '--out', out, '--layers', '1', '--sample', '1', '--size', '64']);
+    expect(big.err).toMatch(/resized 16x20 → 48x64 \(longer side 64/);
+  });
+
+  it('--class adds a class-specific SNN Grad-CAM row per layer; the paper variant skips its always-empty t = 1', () => {
+    const plain = path.join(dir, 'plain.png'), withClass = path.join(dir, 'class.png');
+    expect(explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', plain, '--layers', '4', '--sample', '10']).code).toBe(0);
+    const r = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', withClass, '--layers', '4', '--sample', '10', '--class', '2']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^class 2 \(bird\): p = 0\.\d{3}$/m);
+    const a = PNG.sync.read(fs.readFileSync(plain)), b = PNG.sync.read(fs.readFileSync(withClass));
+    expect(b.height).toBeGreaterThan(a.height + 90); // one more 96-px row
+    // T = 4, paper variant: columns input + t = 2, 3, 4, not t = 1 (tiles 48 px wide at scale 3).
+    expect(a.width).toBeLessThan(5 * 144);
+  });
+
+  it('refuses a bad --out before any work, an oversized image from its header, and a .partial checkpoint', () => {
+    const jpgOut = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', path.join(dir, 'x.jpg')]);
+    expect(jpgOut.code).toBe(1);
+    expect(oneLineError(jpgOut.err)).toMatch(/--out: '.*x\.jpg' must end in \.png/);
+    fs.mkdirSync(path.join(dir, 'folder.png'), { recursive: true });
+    const folder = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', path.join(dir, 'folder.png')]);
+    expect(folder.code).toBe(1);
+    expect(oneLineError(folder.err)).toMatch(/is a folder; give a file name like/);
+    // A PNG whose header claims 10000×8000 pixels (80 MP) and holds no image data: refused unread.
+    const header = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'ascii');
+    header.writeUInt32BE(10000, 16);
+    header.writeUInt32BE(8000, 20);
+    fs.writeFileSync(path.join(dir, 'huge.png'), header);
+    const huge = explain(['--image', path.join(dir, 'huge.png'), '--checkpoint', ckpt]);
+    expect(huge.code).toBe(1);
+    expect(oneLineError(huge.err)).toMatch(/huge\.png: 10000×8000 is 80\.0 megapixels, over the limit of 40 \(--max-megapixels\)/);
+    fs.copyFileSync(ckpt, `${ckpt}.partial`);
+    const partial = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', `${ckpt}.partial`, '--out', path.join(dir, 'p.png')]);
+    expect(partial.code).toBe(1);
+    expect(oneLineError(partial.err)).toMatch(/snn\.ckpt\.partial: the saved state of an unfinished training run/);
   });
 
   it('a missing image, an unsupported file and a bad layer list each give one line and exit code 1', () => {
@@ -86,7 +127,7 @@ describe('explain CLI', () => {
     expect(oneLineError(missing.err)).toMatch(/image not found: .*nope\.png$/);
     const unsupported = explain(['--image', path.join(dir, 'notes.png'), '--checkpoint', ckpt]);
     expect(unsupported.code).toBe(1);
-    expect(oneLineError(unsupported.err)).toMatch(/notes\.png: unsupported image format \(expected PNG or JPEG/);
+    expect(oneLineError(unsupported.err)).toMatch(/notes\.png: unsupported or unreadable image \(expected a PNG or JPEG header\)/);
     const layers = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--layers', '4,9']);
     expect(layers.code).toBe(1);
     expect(oneLineError(layers.err)).toMatch(/--layers: '9' is not a conv layer; use numbers 1..8/);

@@ -123,7 +123,7 @@ describe('figureGammaAblation on a tiny context', () => {
     await saveFigureOutputs(GAMMA_FIGURE, result, root);
     const csv = fs.readFileSync(path.join(root, 'plots/02-gamma-ablation.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe('method,layer,gamma,error,std,images');
-    expect(fs.existsSync(path.join(root, 'figures/02-gamma-ablation.png'))).toBe(true);
+    expect(fs.existsSync(path.join(root, 'figures/02-gamma-ablation/02-gamma-ablation.png'))).toBe(true);
   });
 
   it('without γ = 0 there is no γ = 0 verdict', async () => {

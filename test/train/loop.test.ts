@@ -9,7 +9,7 @@ import { Rng } from '../../lib/random';
 import { train, TrainingError, type TrainTask } from '../../lib/train/loop';
 import { annTask } from '../../lib/train/tasks';
 import { annAccuracy } from '../../lib/train/evaluate';
-import { loadAnn } from '../../lib/model/store';
+import { loadAnn } from '../../lib/train/store';
 import { saveCheckpoint } from '../../lib/train/checkpoint';
 import { toyDataset } from '../helpers/toy';
 import { useBackend, maxAbsDiff } from '../helpers/tf';
@@ -38,6 +38,7 @@ describe('training loop', () => {
     await expect(train(crashing, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, 'b.ckpt'), meta: {}, log: quiet })).rejects.toThrow('power cut');
     expect(fs.existsSync(path.join(dir, 'b.ckpt'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'b.ckpt.partial'))).toBe(true);
+    expect(() => loadAnn(path.join(dir, 'b.ckpt.partial'))).toThrow(`${path.join(dir, 'b.ckpt.partial')}: the saved state of an unfinished training run, not a trained model`);
     const c = annTask(AnnVgg.create(arch, new Rng(77)), 'rate', 0);
     const lines: string[] = [];
     const r = await train(c, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, 'b.ckpt'), meta: {}, log: (l) => lines.push(l) });
@@ -47,6 +48,38 @@ describe('training loop', () => {
     const wa = await weightsOf(a), wc = await weightsOf(c);
     for (const k of Object.keys(wa)) expect(maxAbsDiff(wa[k], wc[k]), k).toBeLessThan(1e-4);
     expect(fs.existsSync(path.join(dir, 'b.ckpt.partial'))).toBe(false);
+  });
+
+  it('a partial written under other settings, edited by hand or not a partial at all is refused, naming what differs and what to do', async () => {
+    const trainSet = toyDataset(32, 1), val = toyDataset(8, 2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
+    const ck = path.join(dir, 'x.ckpt');
+    const partial = `${ck}.partial`;
+    const quiet = () => {};
+    const t = annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+    let calls = 0;
+    const crashing: TrainTask = { ...t, loss: (x, y, r) => { if (++calls === 3) throw new Error('power cut'); return t.loss(x, y, r); } };
+    await expect(train(crashing, { settings, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet })).rejects.toThrow('power cut');
+    expect(fs.existsSync(partial)).toBe(true);
+    const fresh = () => annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+    // Another learning rate, seed, encoder or epoch count: refused, each named.
+    await expect(train(fresh(), { settings: { ...settings, lr: 0.01 }, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet }))
+      .rejects.toThrow(`${partial}: written under other settings than this run's (settings.lr: 0.003 → 0.01); delete it to start this training over (rm ${partial}), or restore those settings to resume it`);
+    await expect(train(fresh(), { settings, train: trainSet, val, rng: new Rng(10), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet })).rejects.toThrow('seed: 9 → 10');
+    await expect(train(fresh(), { settings, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'signed' }, log: quiet })).rejects.toThrow('meta.encoder: "rate" → "signed"');
+    await expect(train(fresh(), { settings: { ...settings, epochs: 1 }, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet })).rejects.toThrow('settings.epochs: 3 → 1');
+    expect(fs.existsSync(partial)).toBe(true);
+    // A header edited by hand (the epoch) fails the checksum, with the same advice.
+    const bytes = fs.readFileSync(partial);
+    const edited = Buffer.from(bytes.toString('latin1').replace('"epoch":0', '"epoch":1'), 'latin1');
+    expect(edited.equals(bytes)).toBe(false);
+    fs.writeFileSync(partial, edited);
+    await expect(train(fresh(), { settings, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet }))
+      .rejects.toThrow(`${partial}: not a valid spikelens checkpoint (checksum mismatch: corrupted or edited); it is the saved state of an interrupted run: delete it to start this training over (rm ${partial})`);
+    // A final checkpoint copied to the partial's path.
+    await saveCheckpoint(partial, t.variables, { kind: 'ann', arch });
+    await expect(train(fresh(), { settings, train: trainSet, val, rng: new Rng(9), checkpoint: ck, meta: { encoder: 'rate' }, log: quiet }))
+      .rejects.toThrow(`${partial}: not a resumable partial checkpoint`);
   });
 
   it('a non-finite loss stops with a message naming the epoch, batch and what to change', async () => {

@@ -5,8 +5,8 @@
 import { AnnVgg } from '../ann/vgg11';
 import { SpikingVgg, zeroBiases, type SpikingVggConfig } from '../snn/network';
 import { Rng } from '../random';
-import { assignCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import type { VggArch } from './vgg';
+import { assignCheckpoint, loadCheckpoint } from './checkpoint';
+import type { VggArch } from '../model/vgg';
 
 /** Metadata every model checkpoint carries. */
 export interface ModelMeta {
@@ -25,6 +25,9 @@ export interface ModelMeta {
 
 function metaOf(file: string, want: ModelMeta['kind'][]) {
   const ck = loadCheckpoint<ModelMeta>(file);
+  if ('resume_key' in ck.meta || file.endsWith('.partial')) {
+    throw new Error(`${file}: the saved state of an unfinished training run, not a trained model; use the final checkpoint (without .partial), or finish the training (rerun its stage) first`);
+  }
   if (!want.includes(ck.meta.kind)) throw new Error(`${file}: holds a '${ck.meta.kind}' model, expected ${want.join(' or ')}`);
   return ck;
 }

@@ -1,0 +1,87 @@
+/**
+ * Claims across training seeds. Each seed's run judges every claim on its own images with a 95 %
+ * bootstrap interval (lib/metrics/uncertainty.ts). Across seeds a claim "holds" only when it holds
+ * in every seed, "fails" only when it fails in every seed, and is "inconclusive" otherwise: a
+ * verdict that another seed (or another machine's float noise) could flip is not reported as one.
+ * The combined interval is the envelope of the seeds' intervals, the value their mean. A claim a
+ * seed could not measure (a figure leaves a claim out when no image qualifies for it) counts as
+ * inconclusive in that seed.
+ */
+import type { Claim, Verdict } from './uncertainty';
+
+/** One seed's verdict on a claim; `measured: false` (and n = 0) where that seed's run left the claim out. */
+export interface SeedVerdict {
+  seed: number;
+  measured: boolean;
+  value: number | null;
+  interval: [number, number] | null;
+  n: number;
+  verdict: Verdict;
+}
+
+/** A claim judged over several seeds. */
+export interface SeedClaim {
+  /** Figure (metrics file name without .json) the claim comes from. */
+  figure: string;
+  id: string;
+  statement: string;
+  metric: string;
+  /** Mean of the seeds' values. */
+  value: number;
+  /** [min of the seeds' lows, max of their highs]. */
+  interval: [number, number];
+  level: number;
+  /** Fewest images any seed judged the claim on. */
+  n: number;
+  seeds: number[];
+  verdict: Verdict;
+  per_seed: SeedVerdict[];
+}
+
+/** One run's claims: its seed and the claims of each figure. */
+export interface SeedRun {
+  seed: number;
+  claims: readonly { figure: string; claim: Claim }[];
+}
+
+/** Combined verdict: all seeds agree, else inconclusive. */
+export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.length === 0) throw new Error('combineVerdicts: no verdicts');
+  if (verdicts.every((v) => v === 'holds')) return 'holds';
+  if (verdicts.every((v) => v === 'fails')) return 'fails';
+  return 'inconclusive';
+}
+
+/**
+ * Combines the runs claim by claim (first appearance order over the runs). Every run needs a
+ * distinct seed; a claim missing from a run is inconclusive there.
+ */
+export function combineSeedRuns(runs: readonly SeedRun[]): SeedClaim[] {
+  if (runs.length === 0) throw new Error('combineSeedRuns: no runs');
+  const seeds = runs.map((r) => r.seed);
+  const dup = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (dup !== undefined) throw new Error(`combineSeedRuns: seed ${dup} appears twice; each run needs its own seed`);
+  const key = (c: { figure: string; claim: Claim }) => `${c.figure}/${c.claim.id}`;
+  const first = new Map<string, { figure: string; claim: Claim }>();
+  for (const r of runs) for (const c of r.claims) if (!first.has(key(c))) first.set(key(c), c);
+  return [...first].map(([k, c0]) => {
+    const per: SeedVerdict[] = runs.map((r) => {
+      const found = r.claims.find((x) => key(x) === k);
+      if (!found) return { seed: r.seed, measured: false, value: null, interval: null, n: 0, verdict: 'inconclusive' };
+      const c = found.claim;
+      if (c.level !== c0.claim.level) throw new Error(`combineSeedRuns: ${k} was judged at interval level ${c0.claim.level} in one run and ${c.level} in seed ${r.seed}`);
+      return { seed: r.seed, measured: true, value: c.value, interval: [c.interval[0], c.interval[1]], n: c.n, verdict: c.verdict };
+    });
+    const measured = per.filter((p) => p.measured);
+    return {
+      figure: c0.figure, id: c0.claim.id, statement: c0.claim.statement, metric: c0.claim.metric,
+      value: measured.reduce((a, p) => a + (p.value as number), 0) / measured.length,
+      interval: [Math.min(...measured.map((p) => (p.interval as [number, number])[0])), Math.max(...measured.map((p) => (p.interval as [number, number])[1]))],
+      level: c0.claim.level,
+      n: Math.min(...per.map((p) => p.n)),
+      seeds: per.map((p) => p.seed),
+      verdict: combineVerdicts(per.map((p) => p.verdict)),
+      per_seed: per,
+    };
+  });
+}

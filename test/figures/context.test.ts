@@ -1,0 +1,35 @@
+import { describe, expect, it, vi } from 'vitest';
+import { checkpointSettings } from '../../lib/figures/context';
+import { loadParams } from '../../lib/params';
+import type { ModelMeta } from '../../lib/train/store';
+import { vggArch } from '../../lib/model/vgg';
+
+const arch = vggArch(0.0625, 4);
+const meta = (kind: ModelMeta['kind'], encoder: string, T?: number): ModelMeta => ({ kind, arch, encoder, ...(T === undefined ? {} : { snn: { timesteps: T } as ModelMeta['snn'] }) });
+
+describe('checkpointSettings: figures run each model as it was trained', () => {
+  const params = loadParams('params.yaml');
+
+  it('takes T and the encoder from the checkpoints and notes where params.yaml asks for something else', () => {
+    const notes: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((l: string) => { notes.push(l); });
+    try {
+      const other = params.encode.variant === 'rate' ? 'signed' : 'rate';
+      const s = checkpointSettings('fig', params, [['a.ckpt', meta('ann', other)], ['s.ckpt', meta('snn-surrogate', other, params.snn.timesteps + 4)], ['c.ckpt', meta('snn-converted', other, params.convert.timesteps)]]);
+      expect(s.encoder).toBe(other);
+      expect(s.timesteps.get('s.ckpt')).toBe(params.snn.timesteps + 4);
+      expect(s.timesteps.get('c.ckpt')).toBe(params.convert.timesteps);
+      expect(notes).toEqual([
+        `fig: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${other}; using ${other}`,
+        `fig: note: params.yaml says snn.timesteps = ${params.snn.timesteps}, s.ckpt was made with T = ${params.snn.timesteps + 4}; running it at T = ${params.snn.timesteps + 4}`,
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('refuses models trained on different encoders, naming the files', () => {
+    expect(() => checkpointSettings('fig', params, [['a.ckpt', meta('ann', 'rate')], ['s.ckpt', meta('snn-surrogate', 'signed', 8)]]))
+      .toThrow('fig: the models were trained on different spike encoders (a.ckpt: rate, s.ckpt: signed); rerun the pipeline (dvc repro)');
+  });
+});
