@@ -84,7 +84,7 @@ export type { Interval, BootstrapOptions, Statistic, PairedStatistic, Verdict, D
 export { lineChart, barChart, hconcat, vconcat, heatmapSlider, VEGA_LITE_SCHEMA } from './plot/spec';
 export type { VegaLiteSpec, Row, LineOptions, BarOptions, HeatmapSliderOptions } from './plot/spec';
 export { toSvg, svgToPng, saveFigure } from './plot/render';
-export { showChart, showPng, inNotebook } from './plot/notebook';
+export { showChart, showPng, showJson, inNotebook, progressToStdout } from './plot/notebook';
 export { jet, colorize, rgbImage, overlay, outlineBox, tileGrid, tileGridPng, encodePng, drawText, textWidth } from './plot/heatmap';
 export type { RgbImage, Rgb, GridOptions } from './plot/heatmap';
 

@@ -10,7 +10,8 @@
  *   --seeds    extra seeds to run besides the workspace's (default 1,2: three seeds in all)
  *   --jobs     queue workers in parallel (default 1; each takes the full default pipeline's time)
  *   --collect  only combine the experiments that already finished; queue nothing
- * Experiments already finished for this commit (same name) are reused, not rerun.
+ * Experiments already finished on the same code (same name; lib/, notebooks/, dvc.yaml … unchanged)
+ * are reused, not rerun, also after the results were committed.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -38,10 +39,29 @@ function git(args: string[]): string {
   return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** The experiment ref named `name` made from commit `head`, if any. */
+/** What must be identical between a seed's experiment and the workspace for their claims to combine. */
+const CODE_PATHS = ['lib', 'notebooks', 'scripts', 'dvc.yaml', 'package-lock.json', 'requirements.txt'];
+
+function treeOf(commit: string, p: string): string {
+  try {
+    return git(['rev-parse', `${commit}:${p}`]).trim();
+  } catch {
+    return 'absent';
+  }
+}
+
+/**
+ * The newest experiment ref named `name` whose baseline commit has the same code as `head`
+ * (CODE_PATHS), so results committed after the experiments ran do not orphan them; null if none.
+ */
 function experimentRef(head: string, name: string): string | null {
-  const want = `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/${name}`;
-  return git(['for-each-ref', '--format=%(refname)', want]).trim() || null;
+  const refs = git(['for-each-ref', '--sort=-committerdate', '--format=%(refname)', 'refs/exps/']).split('\n').filter((r) => r.endsWith(`/${name}`));
+  const want = CODE_PATHS.map((p) => treeOf(head, p)).join(' ');
+  for (const ref of refs) {
+    const m = /^refs\/exps\/([0-9a-f]{2})\/([0-9a-f]{38})\//.exec(ref);
+    if (m && CODE_PATHS.map((p) => treeOf(m[1] + m[2], p)).join(' ') === want) return ref;
+  }
+  return null;
 }
 
 /** params.yaml as an object without `seed` (runs must agree on everything else). */
@@ -112,7 +132,7 @@ runMain('claims-run', async () => {
       console.error('claims-run: note: the working tree has uncommitted changes; the experiments run on them (DVC stashes them into each experiment)');
     }
     const todo = extra.filter((s) => !experimentRef(head, `${PREFIX}${s}`));
-    for (const s of extra.filter((x) => !todo.includes(x))) console.error(`claims-run: seed ${s}: experiment ${PREFIX}${s} already finished for this commit; reusing it`);
+    for (const s of extra.filter((x) => !todo.includes(x))) console.error(`claims-run: seed ${s}: experiment ${PREFIX}${s} already finished on this code; reusing it`);
     for (const s of todo) {
       console.error(`claims-run: queueing seed ${s} (${PREFIX}${s})`);
       dvc(['exp', 'run', '--queue', '-S', `seed=${s}`, '-n', `${PREFIX}${s}`], true);
@@ -129,11 +149,11 @@ runMain('claims-run', async () => {
     const want = paramsSansSeed(paramsText, 'params.yaml');
     for (const [i, name] of names.entries()) {
       const ref = experimentRef(head, name);
-      if (!ref) throw new Error(`no finished experiment ${name} for commit ${head.slice(0, 7)}; run npm run claims-run -- --seeds ${extra.join(',')} (without --collect)`);
+      if (!ref) throw new Error(`no finished experiment ${name} on the code of commit ${head.slice(0, 7)}; run npm run claims-run -- --seeds ${extra.join(',')} (without --collect)`);
       const text = git(['show', `${ref}:params.yaml`]);
       if (seedOf(text, ref) !== extra[i]) throw new Error(`${ref}: params.yaml has seed ${seedOf(text, ref)}, expected ${extra[i]}`);
       if (paramsSansSeed(text, ref) !== want) throw new Error(`${ref}: params.yaml differs from the workspace's in more than the seed; remove it (dvc exp remove ${name}) and rerun`);
-      runs.push({ seed: extra[i], source: ref, claims: claimsOfRef(ref, tmp) });
+      runs.push({ seed: extra[i], source: `${ref} (${git(['rev-parse', '--short', ref]).trim()})`, claims: claimsOfRef(ref, tmp) });
     }
     const claims = combineSeedRuns(runs);
     const count = (v: string) => claims.filter((c) => c.verdict === v).length;

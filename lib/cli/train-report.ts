@@ -5,22 +5,32 @@
  */
 import * as path from 'path';
 import { readJson, writeJsonAtomic } from '../io/atomic';
+import { loadParams } from '../params';
 import { parseArgs, runMain } from './common';
 
 interface StageMetrics { profile: string; backend: string; val_accuracy: number; seconds: number; timesteps?: number; cpu?: string; peak_rss_mb?: number }
 
-const USAGE = 'usage: npx tsx lib/cli/train-report.ts [--dir reports/metrics]';
+const USAGE = 'usage: npx tsx lib/cli/train-report.ts [--dir reports/metrics] [--params params.yaml]';
 
 runMain('train-report', async () => {
-  const args = parseArgs(process.argv.slice(2), { dir: 'reports/metrics' }, USAGE);
+  const args = parseArgs(process.argv.slice(2), { dir: 'reports/metrics', params: 'params.yaml' }, USAGE);
   if (!args) return void console.log(USAGE);
   const read = (f: string) => readJson<StageMetrics>(path.join(args.dir, f));
   const ann = read('train-ann.json'), snn = read('train-snn.json'), conv = read('convert.json');
   const profiles = new Set([ann.profile, snn.profile, conv.profile]);
   if (profiles.size > 1) throw new Error(`${args.dir}: the stages ran on different profiles (${[...profiles].join(', ')}); run dvc repro`);
   const r1 = (v: number) => Math.round(v * 10) / 10;
+  // The values that ran after the profile was applied: `dvc exp show` lists `-S profile=smoke` as
+  // just `profile`; these columns say what it meant.
+  const p = loadParams(args.params);
+  const resolved = {
+    seed: p.seed, encoder: p.encode.variant, padding: p.snn.padding, neuron: p.snn.neuron, width: p.snn.width,
+    data: p.data.source, train_size: p.data.train_size, surrogate_T: p.snn.timesteps, converted_T: p.convert.timesteps,
+    ann_epochs: p.train_ann.epochs, snn_epochs: p.train_snn.epochs, explain_images: p.explain.images,
+  };
   const summary = {
     profile: ann.profile,
+    resolved,
     backend: ann.backend,
     cpu: snn.cpu ?? 'unknown',
     ann: { val_accuracy: ann.val_accuracy, seconds: r1(ann.seconds), peak_rss_mb: ann.peak_rss_mb ?? null },

@@ -2,7 +2,9 @@
  * Writing a figure's outputs where dvc.yaml expects them:
  *   reports/figures/<name>/<name>.svg, .png      the main chart (Vega-Lite rendered)
  *   reports/figures/<name>/<name>-<suffix>.png   extra raster figures (heat-map grids)
- *   reports/metrics/<name>.json           the numbers the README and tests quote
+ *   reports/metrics/<name>.json           every number the figure measured (the README and tests quote it)
+ *   reports/headline/<name>.json          the compact summary DVC shows as metrics: images and
+ *                                         each claim's verdict (`dvc metrics show`, `dvc exp show`)
  *   reports/plots/<name>.csv              the chart's data, for `dvc plots`
  * Every write is atomic; non-finite metrics are refused.
  */
@@ -41,6 +43,9 @@ export async function saveFigureOutputs(name: string, out: FigureOutputs, root =
     const f = path.join(root, 'metrics', `${name}.json`);
     writeJsonAtomic(f, out.metrics);
     written.push(f);
+    const h = path.join(root, 'headline', `${name}.json`);
+    writeJsonAtomic(h, headline(out.metrics));
+    written.push(h);
   }
   if (out.rows) {
     const f = path.join(root, 'plots', `${name}.csv`);
@@ -59,4 +64,22 @@ export function mean(values: readonly number[]): number {
 export function std(values: readonly number[]): number {
   const m = mean(values);
   return Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
+}
+
+/**
+ * A figure's headline: the number of evaluation images and each claim's verdict with the count of
+ * each verdict; a few dozen values instead of hundreds, for `dvc metrics show` / `dvc exp show`.
+ */
+export function headline(metrics: Record<string, unknown>): Record<string, unknown> {
+  const claims = Array.isArray(metrics.claims) ? (metrics.claims as Array<{ id?: unknown; verdict?: unknown }>) : [];
+  const verdicts: Record<string, string> = {};
+  for (const c of claims) if (typeof c.id === 'string' && typeof c.verdict === 'string') verdicts[c.id] = c.verdict;
+  const count = (v: string) => Object.values(verdicts).filter((x) => x === v).length;
+  return {
+    ...(typeof metrics.images === 'number' ? { images: metrics.images } : {}),
+    claims_hold: count('holds'),
+    claims_fail: count('fails'),
+    claims_inconclusive: count('inconclusive'),
+    verdicts,
+  };
 }

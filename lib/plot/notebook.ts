@@ -43,3 +43,24 @@ export function showPng(png: Uint8Array, caption = 'image'): void {
   if (!write) return;
   write({ data: { 'image/png': Buffer.from(png).toString('base64'), 'text/plain': `<${caption}>` }, metadata: {}, transient: {} }, false);
 }
+
+/**
+ * Shows a JSON value readably: JupyterLab's collapsible JSON view, and the whole value indented
+ * as text for every other viewer (instead of Node's inspect, which prints nested parts as
+ * `[Object]`). Does nothing outside a notebook.
+ */
+export function showJson(value: unknown, caption = 'JSON'): void {
+  const write = displayWriter();
+  if (!write) return;
+  write({ data: { 'application/json': value as Record<string, unknown>, 'text/plain': `${caption}:\n${JSON.stringify(value, null, 2)}` }, metadata: { 'application/json': { expanded: false } }, transient: {} }, false);
+}
+
+/**
+ * In a notebook, sends the library's progress lines (written to stderr, where command-line stages
+ * want them) to stdout, so Jupyter shows them as plain output rather than as red error boxes.
+ * Errors still surface as thrown exceptions. Does nothing outside a notebook.
+ */
+export function progressToStdout(): void {
+  if (!inNotebook()) return;
+  console.error = (...args: unknown[]) => console.log(...args);
+}

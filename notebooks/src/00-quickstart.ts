@@ -16,13 +16,18 @@ sl.describeBackend(backend);
 // %%
 import * as fs from 'fs';
 const scenes = sl.buildScenes('mnist-scenes', { split: 'val', size: 4, classes: 0, imageSize: 64, scaleMin: 0.9, scaleMax: 1.6, clutter: 6, noise: 0.05, rng: new sl.Rng(1) });
-const net = fs.existsSync('data/checkpoints/snn.ckpt')
-  ? sl.loadSnn('data/checkpoints/snn.ckpt').model
-  : sl.SpikingVgg.create({ arch: sl.vggArch(0.125, 10), timesteps: 8, leak: 0.99, thresholds: sl.SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true }, new sl.Rng(2));
+const ckpt = 'data/checkpoints/snn.ckpt';
+const loaded = fs.existsSync(ckpt) ? sl.loadSnn(ckpt) : null;
+const net = loaded?.model
+  ?? sl.SpikingVgg.create({ arch: sl.vggArch(0.125, 10), timesteps: 8, leak: 0.99, thresholds: sl.SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true }, new sl.Rng(2));
 const T = net.config.timesteps;
+const encoder: sl.EncoderVariant = loaded?.meta.encoder === 'rate' ? 'rate' : 'signed';
+console.log(loaded
+  ? `Trained network: ${ckpt} (T = ${T}, ${encoder} spikes, ${(loaded.meta.classNames ?? []).length} classes)`
+  : `NOTE: ${ckpt} does not exist yet (run npm run repro): this is a RANDOM, UNTRAINED network, so its maps below show the code working, not what a trained network looks at.`);
 const images = sl.toTensor(scenes, [0, 1, 2, 3]);
 const sam = new sl.SpikeActivationMap({ layers: ['conv4'], gamma: 0.5 });
-const logits = sl.snnLogits(net, images, 'signed', T, new sl.Rng(3), [sam]);
+const logits = sl.snnLogits(net, images, encoder, T, new sl.Rng(3), [sam]);
 // %%
 const tiles = [0, 1, 2, 3].map((b) => sl.outlineBox(sl.overlay(sl.rgbImage(sl.itemOf(scenes, b).image, 64, 64, 3), sam.upsampled('conv4', T - 1, b)), sl.boxOf(scenes, b)));
 sl.showPng(sl.tileGridPng({ tiles: [tiles], columnLabels: ['scene 1', 'scene 2', 'scene 3', 'scene 4'], scale: 3 }), `SAM at conv4, step ${T}`);

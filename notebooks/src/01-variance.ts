@@ -21,6 +21,7 @@
 // from `reports/metrics/01-variance.json` and `reports/plots/01-variance.csv`.
 // %%
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '01-variance';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -48,4 +49,4 @@ for (const chart of result.charts.slice(1)) await sl.showChart(chart);
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

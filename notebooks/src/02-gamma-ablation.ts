@@ -18,6 +18,7 @@
 // (`best_interior`).
 // %%
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '02-gamma-ablation';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -37,4 +38,4 @@ await sl.showChart(result.charts[1]);
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

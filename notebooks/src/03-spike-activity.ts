@@ -15,6 +15,7 @@
 // (coefficient of variation over the last half of the steps) and `flat_tail` (tail_cv < 0.1).
 // %%
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '03-spike-activity';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -36,4 +37,4 @@ await sl.showChart(result.charts[1]);
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

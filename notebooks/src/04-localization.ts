@@ -27,6 +27,7 @@
 // %%
 import * as tslab from 'tslab';
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '04-localization';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -122,4 +123,4 @@ await sl.showChart(result.charts[2]);
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

@@ -22,6 +22,7 @@
 // and `reports/plots/05-fgsm.csv`.
 // %%
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '05-fgsm';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -47,4 +48,4 @@ sl.showPng(result.pngs!.grid, 'Grad-CAM and SAM, clean vs adversarial');
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

@@ -16,6 +16,7 @@
 // from `reports/metrics/06-multi-object.json` and `reports/plots/06-multi-object.csv`.
 // %%
 import * as sl from './lib/index';
+sl.progressToStdout();
 const name = '06-multi-object';
 const ctx = await sl.loadFigureContext(name);
 sl.describeBackend(ctx.backend);
@@ -42,4 +43,4 @@ await sl.showChart(result.charts[1]);
 // %% md
 // ## The numbers
 // %%
-sl.readJson(`reports/metrics/${name}.json`);
+sl.showJson(sl.readJson(`reports/metrics/${name}.json`), `reports/metrics/${name}.json`);

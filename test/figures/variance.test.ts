@@ -154,9 +154,12 @@ describe('figureVariance on a tiny context', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fig01-'));
     const written = await saveFigureOutputs(VARIANCE_FIGURE, result, root);
     expect(written.map((f) => path.relative(root, f)).sort()).toEqual([
-      'figures/01-variance/01-variance-grid.png', 'figures/01-variance/01-variance.png', 'figures/01-variance/01-variance.svg', 'metrics/01-variance.json', 'plots/01-variance.csv',
+      'figures/01-variance/01-variance-grid.png', 'figures/01-variance/01-variance.png', 'figures/01-variance/01-variance.svg', 'headline/01-variance.json', 'metrics/01-variance.json', 'plots/01-variance.csv',
     ]);
     const json = JSON.parse(fs.readFileSync(path.join(root, 'metrics/01-variance.json'), 'utf8'));
+    const head = JSON.parse(fs.readFileSync(path.join(root, 'headline/01-variance.json'), 'utf8'));
+    expect(Object.keys(head.verdicts)).toEqual(json.claims.map((c: Claim) => c.id));
+    expect(head.claims_hold + head.claims_fail + head.claims_inconclusive).toBe(json.claims.length);
     expect(json.claims.map((c: Claim) => [c.n, c.verdict === 'holds' || c.verdict === 'fails' || c.verdict === 'inconclusive'])).toEqual([[5, true], [5, true]]);
     expect(json.surrogate.sam_variance).toBe((result.metrics as Record<string, any>).surrogate.sam_variance); // existing keys kept
     const csv = fs.readFileSync(path.join(root, 'plots/01-variance.csv'), 'utf8').split('\n');
