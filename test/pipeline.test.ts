@@ -71,7 +71,8 @@ describe('pipeline (smoke profile)', () => {
     expect(push.status, push.stderr).toBe(0);
     const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'spikelens-clone-'));
     expect(git(os.tmpdir(), 'clone', '-q', dir, clone).status).toBe(0);
-    for (const link of ['node_modules', '.venv']) fs.symlinkSync(path.join(root, link), path.join(clone, link));
+    for (const link of ['node_modules', '.venv']) if (!fs.existsSync(path.join(clone, link))) fs.symlinkSync(path.join(root, link), path.join(clone, link));
+    expect(fs.existsSync(path.join(clone, 'data/checkpoints/snn.ckpt'))).toBe(false);
     const pull = dvc(clone, 'pull');
     expect(pull.status, pull.stderr).toBe(0);
     expect(fs.existsSync(path.join(clone, 'data/checkpoints/snn.ckpt'))).toBe(true);
