@@ -46,6 +46,7 @@ export type { SpikingVggConfig, SnnState, Probes, StepContext, RunResult } from 
 export { simulate, unroll, defaultChunk, CHUNK_ELEMENTS } from './snn/simulate';
 export type { SpikeSource, SimulateOptions, UnrollOptions } from './snn/simulate';
 export type { LayerName, SimulationObserver, SimulationInfo } from './snn/observer';
+export { layerName } from './snn/observer';
 export { AnnVgg } from './ann/vgg11';
 export type { AnnForwardOptions } from './ann/vgg11';
 export { convertAnn } from './convert/balance';
@@ -59,6 +60,10 @@ export { crossEntropy } from './train/loss';
 export { saveCheckpoint, loadCheckpoint, assignCheckpoint } from './train/checkpoint';
 export type { Checkpoint } from './train/checkpoint';
 export { loadAnn, loadSnn } from './train/store';
+export { loadTorchSnn } from './train/torch-import';
+export type { TorchImportOptions } from './train/torch-import';
+export { readSafetensors } from './model/safetensors';
+export type { StateTensor } from './model/safetensors';
 export type { ModelMeta } from './train/store';
 
 // Explanations and metrics

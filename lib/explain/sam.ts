@@ -12,7 +12,7 @@
  * sam.upsampled('conv4', t)` → a HeatMap at input size, ready for `overlay`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerName, SimulationInfo, SimulationObserver } from '../snn/observer';
+import { layerName, type LayerName, type SimulationInfo, type SimulationObserver } from '../snn/observer';
 import { normalise, upsample, type HeatMap } from './heatmap';
 
 /**
@@ -26,8 +26,8 @@ export type SamVariant = 'paper' | 'reference';
 
 /** Options of `SpikeActivationMap`: which layers, the decay γ of Eq. 2, and the variant. */
 export interface SamOptions {
-  /** Layers to explain (the simulation records only the layers some observer asks for). */
-  layers: readonly LayerName[];
+  /** Layers to explain, as names or numbers (`'conv4'`, `4`, `'fc1'`); the simulation records only the layers some observer asks for. */
+  layers: readonly (LayerName | string | number)[];
   /** TSCS decay γ ≥ 0 (default 0.5, the paper's choice); γ = 0 counts spikes without decay. */
   gamma?: number;
   /** Default `paper`; `reference` reproduces the authors' code (see `SamVariant`). */
@@ -77,7 +77,7 @@ export class SpikeActivationMap implements SimulationObserver {
     if (options.layers.length === 0) throw new Error('SpikeActivationMap: layers is empty; name at least one layer (e.g. conv4)');
     const variant = options.variant ?? 'paper';
     if (variant !== 'paper' && variant !== 'reference') throw new Error(`SpikeActivationMap: unknown variant '${String(variant)}'; expected paper or reference`);
-    this.layers = [...options.layers];
+    this.layers = options.layers.map(layerName);
     this.gamma = gamma;
     this.variant = variant;
   }
@@ -136,7 +136,8 @@ export class SpikeActivationMap implements SimulationObserver {
   }
 
   /** Number of steps recorded for `layer`. */
-  steps(layer: LayerName): number {
+  steps(name: LayerName | string | number): number {
+    const layer = layerName(name);
     return this.recorded(layer).maps.length;
   }
 
@@ -147,7 +148,8 @@ export class SpikeActivationMap implements SimulationObserver {
   }
 
   /** Raw `M_t` of image `b` (a view into the stored map: copy before mutating). */
-  map(layer: LayerName, t: number, b = 0): HeatMap {
+  map(name: LayerName | string | number, t: number, b = 0): HeatMap {
+    const layer = layerName(name);
     const rec = this.recorded(layer);
     const [batch, height, width] = rec.shape;
     if (!Number.isInteger(t) || t < 0 || t >= rec.maps.length) throw new Error(`SpikeActivationMap: step ${t} of ${layer} not recorded (have 0..${rec.maps.length - 1})`);
@@ -157,18 +159,21 @@ export class SpikeActivationMap implements SimulationObserver {
   }
 
   /** `M_t` normalised as the authors do: `(M - min) / (max(M - min) + 1e-3)`, in [0, 1). */
-  normalised(layer: LayerName, t: number, b = 0): HeatMap {
+  normalised(name: LayerName | string | number, t: number, b = 0): HeatMap {
+    const layer = layerName(name);
     return normalise(this.map(layer, t, b));
   }
 
   /** Normalised `M_t` resized bilinearly to the input size (the authors normalise, then resize). */
-  upsampled(layer: LayerName, t: number, b = 0): HeatMap {
+  upsampled(name: LayerName | string | number, t: number, b = 0): HeatMap {
+    const layer = layerName(name);
     if (!this.info) throw new Error('SpikeActivationMap: input size unknown; upsampled() needs the simulation to call begin()');
     return upsample(this.normalised(layer, t, b), this.info.inputHeight, this.info.inputWidth);
   }
 
   /** All steps of image `b` in one view, t = 0..T-1. */
-  series(layer: LayerName, view: SamView = 'raw', b = 0): HeatMap[] {
+  series(name: LayerName | string | number, view: SamView = 'raw', b = 0): HeatMap[] {
+    const layer = layerName(name);
     const get = { raw: this.map, normalised: this.normalised, upsampled: this.upsampled }[view];
     return Array.from({ length: this.steps(layer) }, (_, t) => get.call(this, layer, t, b));
   }

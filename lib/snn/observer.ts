@@ -11,6 +11,15 @@ import type * as tf from '@tensorflow/tfjs-core';
 /** Names of the layers a VGG11 SNN exposes to observers: conv1..conv8 and fc1. */
 export type LayerName = 'conv1' | 'conv2' | 'conv3' | 'conv4' | 'conv5' | 'conv6' | 'conv7' | 'conv8' | 'fc1';
 
+const LAYER_NAMES: readonly LayerName[] = ['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6', 'conv7', 'conv8', 'fc1'];
+
+/** A layer given as a plain string or number: `'conv4'`, `'4'` or `4` → `'conv4'`; `'fc1'`. Anything else throws one line. */
+export function layerName(layer: string | number): LayerName {
+  const name = typeof layer === 'number' || /^\d+$/.test(layer) ? `conv${layer}` : layer;
+  if (!(LAYER_NAMES as readonly string[]).includes(name)) throw new Error(`layer '${layer}' is not a spiking layer of VGG11; use conv1..conv8 (or 1..8) or fc1`);
+  return name as LayerName;
+}
+
 /** What the simulation tells observers before the first step. */
 export interface SimulationInfo {
   /** Number of time-steps T that will be simulated. */

@@ -173,3 +173,13 @@ describe('SAM (streaming observer)', () => {
     sam.dispose();
   });
 });
+
+describe('layer names as plain strings', () => {
+  it("SAM takes 'conv4', '4', 4 and 'fc1' alike and names a bad one", () => {
+    const sam = new SpikeActivationMap({ layers: [4, 'conv6', '8', 'fc1'] });
+    expect(sam.layers).toEqual(['conv4', 'conv6', 'conv8', 'fc1']);
+    expect(() => new SpikeActivationMap({ layers: ['conv9'] })).toThrow("layer 'conv9' is not a spiking layer of VGG11; use conv1..conv8 (or 1..8) or fc1");
+    sam.dispose();
+  });
+});
+
