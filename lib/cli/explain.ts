@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend } from '../backend';
-import { pixelsToTensor } from '../data/dataset';
+import { loadDataset, pixelsToTensor } from '../data/dataset';
 import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
 import { convLayer, snnGradCam, type ConvLayer } from '../explain/gradcam';
@@ -19,7 +19,7 @@ import { encodePng, overlay, rgbImage, tileGrid, withColourBar, type RgbImage } 
 import { Rng } from '../random';
 import { snnLogits } from '../train/evaluate';
 import { parseArgs, runMain } from './common';
-import { DEFAULT_MAX_MEGAPIXELS, modelSize, readImage, resampleArea } from './image-input';
+import { DEFAULT_MAX_MEGAPIXELS, imageStats, modelSize, readImage, resampleArea, unlikeTraining } from './image-input';
 
 const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40] [--leak L --threshold V --reset subtract|zero --padding zeros|replicate (for .safetensors)]';
 
@@ -156,6 +156,16 @@ runMain('explain', async () => {
   else toRgbBytes(resizeBilinear(toRaster(image.data, image.width, image.height, 3), width, height), pixels);
   if (height !== image.height || width !== image.width) console.error(`explain: resized ${image.width}x${image.height} → ${width}x${height} (longer side ${longSide}, sides multiples of 16)`);
   if (trained !== null && (height !== trained[0] || width !== trained[1])) console.error(`explain: note: this checkpoint was trained on ${trained[1]}x${trained[0]} images; the maps of a ${width}x${height} input may mean less`);
+
+  // Warn loudly when the image looks nothing like what the model was trained on (the pipeline's
+  // training set, when it is at hand and has the checkpoint's classes).
+  const trainFile = 'data/prepared/train.bin';
+  let warning: string | null = null;
+  if (!torch && fs.existsSync(trainFile)) {
+    const train = loadDataset(trainFile);
+    if (meta.classNames && train.classNames.join('\n') === meta.classNames.join('\n')) warning = unlikeTraining(imageStats(pixels), imageStats(train.images));
+  }
+  if (warning) console.error(`explain: WARNING: ${warning}; the model knows only ${meta.classNames?.length ?? meta.arch.classes} classes (${(meta.classNames ?? []).slice(0, 10).join(', ')}) and names one of them whatever the image shows`);
 
   const sam = new SpikeActivationMap({ layers, gamma, variant: args.variant as SamVariant });
   const x = pixelsToTensor(pixels, 1, height, width);

@@ -101,3 +101,29 @@ export function resampleArea(src: RgbBytes, width: number, height: number): RgbB
   }
   return { width, height, data: out };
 }
+
+/** Simple appearance statistics of RGB bytes: mean brightness (0..255) and the share of dark pixels (every channel < 32). */
+export interface ImageStats { mean: number; dark: number }
+
+/** Statistics of `count` images laid out one after another in `data` (n pixels each, RGB). */
+export function imageStats(data: Uint8Array): ImageStats {
+  let sum = 0, dark = 0;
+  const n = data.length / 3;
+  for (let p = 0; p < n; p++) {
+    const r = data[3 * p], g = data[3 * p + 1], b = data[3 * p + 2];
+    sum += r + g + b;
+    if (r < 32 && g < 32 && b < 32) dark++;
+  }
+  return { mean: n ? sum / (3 * n) : 0, dark: n ? dark / n : 0 };
+}
+
+/**
+ * A loud warning when an image looks nothing like the training images (e.g. a photo against
+ * digits on black): dark-pixel shares more than 0.4 apart or mean brightness more than 60 apart.
+ * A heuristic, not a guarantee: it catches the obvious mismatch, not subtle ones. Null when alike.
+ */
+export function unlikeTraining(image: ImageStats, training: ImageStats): string | null {
+  const darkGap = Math.abs(image.dark - training.dark), meanGap = Math.abs(image.mean - training.mean);
+  if (darkGap <= 0.4 && meanGap <= 60) return null;
+  return `this image looks unlike the training images (dark pixels ${Math.round(100 * image.dark)} % vs ${Math.round(100 * training.dark)} %, mean brightness ${Math.round(image.mean)} vs ${Math.round(training.mean)} of 255)`;
+}
