@@ -12,6 +12,7 @@ import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
 import { convLayer, snnGradCam, type ConvLayer } from '../explain/gradcam';
 import { SpikeActivationMap, SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
+import { sampleSteps } from '../metrics/steps';
 import { writeFileAtomic } from '../io/atomic';
 import { loadSnn, type ModelMeta } from '../train/store';
 import { loadTorchSnn, type TorchImportOptions } from '../train/torch-import';
@@ -55,16 +56,6 @@ the model knows, and the output path. SAM uses no label: it shows where the netw
   --encoder     signed or rate (default: the checkpoint's, else signed)
   --size        longer side the network sees (default: the checkpoint's training size, e.g. 64)
   --max-megapixels  refuse larger images (default ${DEFAULT_MAX_MEGAPIXELS})`;
-
-/**
- * `sample` steps spread evenly over first..T-1, ending at the last: T = 30, 10 → 2, 5, …, 29.
- * The paper variant's map at t = 1 is always empty (no earlier spikes), so it starts at t = 2.
- */
-export function sampleSteps(timesteps: number, sample: number, first = 0): number[] {
-  const span = timesteps - first;
-  const n = Math.min(sample, span);
-  return Array.from({ length: n }, (_, j) => first + Math.round(((j + 1) * span) / n) - 1);
-}
 
 /** How to run a PyTorch state_dict: --steps, --leak, --threshold, --reset, --padding (empty = the importer's default). */
 function torchOptions(args: Record<string, string>): TorchImportOptions {
@@ -176,7 +167,8 @@ runMain('explain', async () => {
   probs.forEach((p, i) => { if (p > probs[pred]) pred = i; });
   const name = (c: number) => (meta.classNames?.[c] !== undefined ? ` (${meta.classNames[c]})` : '');
 
-  const steps = sampleSteps(T, sample, args.variant === 'paper' && T > 1 ? 1 : 0);
+  const first = args.variant === 'paper' && T > 1 ? 1 : 0; // the paper variant's t = 1 map is always empty
+  const steps = sampleSteps(T, Math.min(sample, T - first), first);
   const base: RgbImage = rgbImage(pixels, height, width, 3);
   const tiles = layers.map((layer) => [base, ...steps.map((t) => overlay(base, sam.normalised(layer, t)))]);
   const rowLabels: string[] = [...layers];

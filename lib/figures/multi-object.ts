@@ -52,7 +52,10 @@ import type { LayerName, SimulationObserver } from '../snn/observer';
 import { snnLogits } from '../train/evaluate';
 import { chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
-import { caption, cells, framesSlider, layerNumber, sampleSteps } from './localization';
+import { sampleSteps } from '../metrics/steps';
+import { layerNumber } from '../model/vgg';
+import { caption } from '../plot/heatmap';
+import { cells, framesSlider } from '../plot/spec';
 import type { FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
 
