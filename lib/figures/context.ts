@@ -119,3 +119,23 @@ export function checkpointSettings(figure: string, params: Params, models: Array
   }
   return { encoder, timesteps };
 }
+
+/** Progress of a chunked figure loop: `done(k, detail)` prints chunk k+1/total, its seconds and the ETA of the rest. */
+export interface ChunkProgress {
+  done(k: number, detail: string): void;
+}
+
+/** One progress line per chunk on stderr (`name: label chunk k/n (detail) 3.1 s, ETA 42 s`), timed from the previous line. */
+export function chunkProgress(name: string, total: number, label = ''): ChunkProgress {
+  const t0 = Date.now();
+  let last = t0;
+  return {
+    done(k: number, detail: string) {
+      const now = Date.now();
+      const left = total - k - 1;
+      const eta = left > 0 ? `, ETA ${Math.round(((now - t0) / (k + 1)) * left / 1000)} s` : '';
+      console.error(`${name}: ${label ? `${label} ` : ''}chunk ${k + 1}/${total} (${detail}) ${((now - last) / 1000).toFixed(1)} s${eta}`);
+      last = now;
+    },
+  };
+}

@@ -76,7 +76,7 @@ import { overlay, outlineBox, tileGrid, encodePng, stackImages, stamp, type Rgb 
 import { barChart, cells, framesSlider, hconcat, lineChart, readableBars, type Row, type VegaLiteSpec } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
 import type { Rng } from '../random';
-import { chunks, inputImage, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 
 
@@ -225,8 +225,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   let faithSeconds = 0;
 
   const parts = chunks(ctx.indices, CHUNK);
+  const progress = chunkProgress(LOCALIZATION_FIGURE, parts.length);
   for (const [k, idx] of parts.entries()) {
-    const started = Date.now();
     const x = toTensor(ctx.val, idx);
     const labels = idx.map((i) => ctx.val.labels[i]);
     // Position of each image of the chunk among all evaluated images (faithfulness takes the first n).
@@ -310,7 +310,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     } finally {
       x.dispose();
     }
-    console.error(`${LOCALIZATION_FIGURE}: chunk ${k + 1}/${parts.length} (${idx.length} images; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${idx.length} images; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}`);
   }
   if (faith.enabled) console.error(`${LOCALIZATION_FIGURE}: deletion / insertion curves took ${faithSeconds.toFixed(1)} s in all`);
 
