@@ -68,6 +68,10 @@ export type { ModelMeta } from './train/store';
 
 // Explanations and metrics
 export { SpikeActivationMap, SAM_DEFAULT_GAMMA } from './explain/sam';
+export { SpikeRateMap } from './explain/rate';
+export type { RateMapOptions } from './explain/rate';
+export { StreamingMapObserver } from './explain/map-observer';
+export type { MapState } from './explain/map-observer';
 export type { SamOptions, SamVariant, SamView } from './explain/sam';
 export { heatMap, normalise, upsample, valueRange, assertHeatMap, assertSameShape, assertUnitRange, NORMALISE_EPS } from './explain/heatmap';
 export type { HeatMap } from './explain/heatmap';
