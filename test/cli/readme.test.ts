@@ -10,17 +10,18 @@ describe('generated README sections', () => {
     expect(() => replaceSection(`${text}\n<!-- x:start -->`, 'x', 'n', 'R.md')).toThrow(/exactly one/);
   });
 
-  it('training table: the numbers of train.json and whether each floor is met', () => {
+  it('training table: the numbers of train.json, peak memory where recorded, and whether each floor is met', () => {
     const t = trainingSection({
+      cpu: 'AMD EPYC',
       ann: { val_accuracy: 0.922, seconds: 171.9 },
-      snn_surrogate: { val_accuracy: 0.81, timesteps: 8, seconds: 663.2 },
-      snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 105.1 },
+      snn_surrogate: { val_accuracy: 0.81, timesteps: 8, seconds: 663.2, peak_rss_mb: 3174 },
+      snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 105.1, peak_rss_mb: null },
       total_training_seconds: 940.2,
     });
-    expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | ≥ 90 %: met |');
-    expect(t).toContain('| 81.0 % | T = 8 | 663 s | ≥ 85 %: **missed** |');
-    expect(t).toContain('within 5 points of the ANN: met');
-    expect(t).toContain('15.7 min');
+    expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | not recorded | ≥ 90 %: met |');
+    expect(t).toContain('| 81.0 % | T = 8 | 663 s | 3.1 GB | ≥ 85 %: **missed** |');
+    expect(t).toContain('| 88.0 % | T = 300 | 105 s | not recorded | within 5 points of the ANN: met |');
+    expect(t).toContain('All three trainings: 15.7 min on AMD EPYC.');
   });
 
   it('speed and pipeline tables quote their files', () => {
