@@ -53,12 +53,14 @@ describe('generated README sections', () => {
     expect(seedsSection(null)).toMatch(/No claims run yet: `npm run claims-run`/);
     const t = seedsSection({
       commit: 'abcdef1234', seeds: [42, 1, 2], summary: { holds: 1, fails: 0, inconclusive: 1 },
+      accuracies: [{ seed: 42, ann: 0.922, surrogate: 0.902, converted: 0.88 }],
       claims: [
         { figure: '01-variance', statement: 'A > B', value: 0.5, interval: [0.1, 0.9], n: 256, verdict: 'holds', per_seed: [{ seed: 42, verdict: 'holds' }, { seed: 1, verdict: 'holds' }, { seed: 2, verdict: 'holds' }] },
         { figure: '06-multi-object', statement: 'C | D', value: 0.1, interval: [-0.2, 0.4], n: 0, verdict: 'inconclusive', per_seed: [{ seed: 42, verdict: 'holds' }, { seed: 1, verdict: 'inconclusive', measured: false }, { seed: 2, verdict: 'fails' }] },
       ],
     });
     expect(t).toContain('Seeds 42, 1, 2 (code at commit abcdef1): 1 claims hold in every seed, 0 fail in every seed, 1 are inconclusive');
+    expect(t).toContain('| 42 | 92.2 % | 90.2 % | 88.0 % |');
     expect(t).toContain('| 01-variance | A > B | 0.5 | [0.1, 0.9] | 256 | 42: holds, 1: holds, 2: holds | holds |');
     expect(t).toContain('| 06-multi-object | C \\| D | 0.1 | [-0.2, 0.4] | 0 | 42: holds, 1: not measured, 2: fails | **inconclusive** |');
   });
