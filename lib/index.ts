@@ -46,6 +46,7 @@ export type { SpikingVggConfig, SnnState, Probes, StepContext, RunResult } from 
 export { simulate, unroll, defaultChunk, CHUNK_ELEMENTS } from './snn/simulate';
 export type { SpikeSource, SimulateOptions, UnrollOptions } from './snn/simulate';
 export type { LayerName, SimulationObserver, SimulationInfo } from './snn/observer';
+export { layerName } from './snn/observer';
 export { AnnVgg } from './ann/vgg11';
 export type { AnnForwardOptions } from './ann/vgg11';
 export { convertAnn } from './convert/balance';
@@ -59,10 +60,18 @@ export { crossEntropy } from './train/loss';
 export { saveCheckpoint, loadCheckpoint, assignCheckpoint } from './train/checkpoint';
 export type { Checkpoint } from './train/checkpoint';
 export { loadAnn, loadSnn } from './train/store';
+export { loadTorchSnn } from './train/torch-import';
+export type { TorchImportOptions } from './train/torch-import';
+export { readSafetensors } from './model/safetensors';
+export type { StateTensor } from './model/safetensors';
 export type { ModelMeta } from './train/store';
 
 // Explanations and metrics
 export { SpikeActivationMap, SAM_DEFAULT_GAMMA } from './explain/sam';
+export { SpikeRateMap } from './explain/rate';
+export type { RateMapOptions } from './explain/rate';
+export { StreamingMapObserver } from './explain/map-observer';
+export type { MapState } from './explain/map-observer';
 export type { SamOptions, SamVariant, SamView } from './explain/sam';
 export { heatMap, normalise, upsample, valueRange, assertHeatMap, assertSameShape, assertUnitRange, NORMALISE_EPS } from './explain/heatmap';
 export type { HeatMap } from './explain/heatmap';
@@ -97,8 +106,8 @@ export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straigh
 export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';
 
 // Figures (what the notebooks call)
-export { loadFigureContext, chunks } from './figures/context';
-export type { FigureContext, SpikingModel, ContextPaths } from './figures/context';
+export { loadFigureContext, chunks, chunkProgress } from './figures/context';
+export type { FigureContext, SpikingModel, ContextPaths, ChunkProgress } from './figures/context';
 export { saveFigureOutputs, mean } from './figures/output';
 export type { FigureOutputs } from './figures/output';
 export { inputImage } from './figures/context';
@@ -112,7 +121,9 @@ export { figureGammaAblation, GAMMA_FIGURE } from './figures/gamma';
 export type { GammaLayerMetrics } from './figures/gamma';
 export { figureSpikeActivity, activityShape, ACTIVITY_FIGURE, ALL_LAYERS } from './figures/activity';
 export type { ActivityShape } from './figures/activity';
-export { figureLocalization, LOCALIZATION_FIGURE, sampleSteps, meanMap } from './figures/localization';
+export { figureLocalization, LOCALIZATION_FIGURE } from './figures/localization';
+export { sampleSteps } from './metrics/steps';
+export { meanMap } from './explain/heatmap';
 export type { LocalizationOptions } from './figures/localization';
 export { artefactScores, artefactFigurePng, loadArtefactGrid } from './figures/artefact';
 export type { ArtefactOptions, ArtefactScores, ArtefactRow, LayerArtefactScores, Estimate } from './figures/artefact';

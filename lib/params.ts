@@ -132,6 +132,8 @@ function kindOf(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
+  // JSON.stringify writes NaN and ±Infinity as null; YAML's .nan / .inf should read as themselves.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `number ${String(v)}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
@@ -203,7 +205,8 @@ export function resolveParams(doc: unknown, file = 'params.yaml', profileOverrid
   }
   const profile = profileOverride ?? (base.profile as string | undefined) ?? 'default';
   if (profile !== 'default' && !(profile in named)) {
-    throw new ParamsError(`${file}: profile: unknown profile '${profile}'; expected default${Object.keys(named).map((n) => `, ${n}`).join('')}`);
+    const where = profileOverride !== undefined && profileOverride === process.env.SPIKELENS_PROFILE ? 'SPIKELENS_PROFILE (environment)' : profileOverride !== undefined ? 'the profile asked for' : `${file}: profile`;
+    throw new ParamsError(`${where}: unknown profile '${profile}'; ${file} defines default${Object.keys(named).map((n) => `, ${n}`).join('')}`);
   }
   const merged = profile === 'default' ? { ...base, profile } : (merge(base, named[profile]) as Record<string, unknown>);
   merged.profile = profile;

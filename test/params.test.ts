@@ -70,7 +70,27 @@ describe('params.yaml', () => {
     const d = base();
     d.profiles.smoke.snn.timestep = 3;
     expect(errorOf(d)).toMatch(/^params\.yaml: profiles\.smoke\.snn\.timestep: unknown key/);
-    expect(errorOf(base(), 'huge')).toBe("params.yaml: profile: unknown profile 'huge'; expected default, smoke, zero-padding, paper");
+    expect(errorOf(base(), 'huge')).toBe("the profile asked for: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, paper");
+    const d2 = base();
+    d2.profile = 'huge';
+    expect(errorOf(d2)).toBe("params.yaml: profile: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, paper");
+    const old = process.env.SPIKELENS_PROFILE;
+    process.env.SPIKELENS_PROFILE = 'smoek';
+    try {
+      expect(errorOf(base(), 'smoek')).toBe("SPIKELENS_PROFILE (environment): unknown profile 'smoek'; params.yaml defines default, smoke, zero-padding, paper");
+    } finally {
+      if (old === undefined) delete process.env.SPIKELENS_PROFILE;
+      else process.env.SPIKELENS_PROFILE = old;
+    }
+  });
+
+  it('NaN and infinities are named as such, not as null', () => {
+    const d = base();
+    d.snn.leak = NaN;
+    expect(errorOf(d)).toMatch(/^params\.yaml: snn\.leak: expected .*, got number NaN$/);
+    const e = base();
+    e.explain.gamma = Infinity;
+    expect(errorOf(e)).toMatch(/^params\.yaml: explain\.gamma: expected .*, got number Infinity$/);
   });
 
   it('cross-key rules: image size multiple of 16, scale order', () => {

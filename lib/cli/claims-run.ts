@@ -78,6 +78,18 @@ function seedOf(text: string, where: string): number {
   return seed;
 }
 
+/** Accuracies of one run, from its reports/metrics/train.json. */
+interface RunAccuracy { seed: number; ann: number; surrogate: number; converted: number }
+
+function accuracyOf(seed: number, text: string, where: string): RunAccuracy {
+  const t = JSON.parse(text) as { ann?: { val_accuracy?: number }; snn_surrogate?: { val_accuracy?: number }; snn_converted?: { val_accuracy?: number } };
+  const get = (v: number | undefined, key: string) => {
+    if (typeof v !== 'number') throw new Error(`${where}: no ${key}.val_accuracy`);
+    return v;
+  };
+  return { seed, ann: get(t.ann?.val_accuracy, 'ann'), surrogate: get(t.snn_surrogate?.val_accuracy, 'snn_surrogate'), converted: get(t.snn_converted?.val_accuracy, 'snn_converted') };
+}
+
 /** The claims of the experiment at `ref`, read from its committed reports/metrics/*.json. */
 function claimsOfRef(ref: string, tmp: string): SeedRun['claims'] {
   const dir = path.join(tmp, ref.replace(/[^\w-]+/g, '_'));
@@ -146,6 +158,7 @@ runMain('claims-run', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spikelens-claims-'));
   try {
     const runs: (SeedRun & { source: string })[] = [{ seed: baseSeed, source: 'workspace (dvc repro)', claims: collectClaims('reports/metrics').claims.map(({ figure, claim }) => ({ figure, claim })) }];
+    const accuracies: RunAccuracy[] = [accuracyOf(baseSeed, fs.readFileSync('reports/metrics/train.json', 'utf8'), 'reports/metrics/train.json')];
     const want = paramsSansSeed(paramsText, 'params.yaml');
     for (const [i, name] of names.entries()) {
       const ref = experimentRef(head, name);
@@ -154,6 +167,7 @@ runMain('claims-run', async () => {
       if (seedOf(text, ref) !== extra[i]) throw new Error(`${ref}: params.yaml has seed ${seedOf(text, ref)}, expected ${extra[i]}`);
       if (paramsSansSeed(text, ref) !== want) throw new Error(`${ref}: params.yaml differs from the workspace's in more than the seed; remove it (dvc exp remove ${name}) and rerun`);
       runs.push({ seed: extra[i], source: `${ref} (${git(['rev-parse', '--short', ref]).trim()})`, claims: claimsOfRef(ref, tmp) });
+      accuracies.push(accuracyOf(extra[i], git(['show', `${ref}:reports/metrics/train.json`]), `${ref}:reports/metrics/train.json`));
     }
     const claims = combineSeedRuns(runs);
     const count = (v: string) => claims.filter((c) => c.verdict === v).length;
@@ -163,6 +177,7 @@ runMain('claims-run', async () => {
       runs: runs.map(({ seed, source }) => ({ seed, source })),
       rule: 'holds only when every seed holds; fails only when every seed fails; otherwise inconclusive. interval = envelope of the seeds\' 95 % intervals, value = mean over seeds, n = fewest images any seed used',
       summary: { holds: count('holds'), fails: count('fails'), inconclusive: count('inconclusive') },
+      accuracies,
       claims,
     });
     console.error(`claims-run: ${claims.length} claims over seeds ${runs.map((r) => r.seed).join(', ')}: ${count('holds')} hold, ${count('fails')} fail, ${count('inconclusive')} inconclusive → ${args.out} (npm run readme puts them in the README)`);

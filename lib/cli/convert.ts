@@ -4,9 +4,8 @@
  *          [--ann data/checkpoints/ann.ckpt] [--out data/checkpoints/converted.ckpt]
  *          [--metrics reports/metrics/convert.json]
  */
-import * as path from 'path';
 import { convertAnn } from '../convert/balance';
-import { loadDataset, toTensor } from '../data/dataset';
+import { loadSplits, toTensor } from '../data/dataset';
 import { writeJsonAtomic } from '../io/atomic';
 import { loadAnn } from '../train/store';
 import { Rng } from '../random';
@@ -21,8 +20,7 @@ runMain('convert', async () => {
   if (!args) return void console.log(USAGE);
   const { params: p, backend } = await startStage('convert', args.params);
   const t0 = performance.now();
-  const trainSet = loadDataset(path.join(args.data, 'train.bin'));
-  const valSet = loadDataset(path.join(args.data, 'val.bin'));
+  const { train: trainSet, val: valSet } = loadSplits(args.data);
   const { model: ann, meta } = loadAnn(args.ann);
   const rng = new Rng(p.seed).fork('convert');
   const pick = rng.fork('batch').permutation(trainSet.size).slice(0, Math.min(p.convert.balance_images, trainSet.size));

@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadDataset, type Dataset } from '../data/dataset';
+import { loadSplits, type Dataset } from '../data/dataset';
 import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { convLayer } from '../explain/gradcam';
 import { artefactFigurePng, artefactScores, type ArtefactRow, type LayerArtefactScores } from '../figures/artefact';
@@ -93,8 +93,7 @@ runMain('encoding-grid', async () => {
   fs.mkdirSync(args.out, { recursive: true });
   fs.mkdirSync(args.checkpoints, { recursive: true });
   const { params: p, backend } = await startStage('encoding-grid', args.params);
-  const trainSet = loadDataset(path.join(args.data, 'train.bin'));
-  const valSet = loadDataset(path.join(args.data, 'val.bin'));
+  const { train: trainSet, val: valSet } = loadSplits(args.data);
   const layers = [...new Set(p.explain.layers.map((l) => convLayer(l)))];
   const indices = Array.from({ length: Math.min(images, valSet.size) }, (_, i) => i);
   const cells: Cell[] = [];

@@ -7,20 +7,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend } from '../backend';
-import { pixelsToTensor } from '../data/dataset';
+import { loadDataset, pixelsToTensor } from '../data/dataset';
 import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
 import { convLayer, snnGradCam, type ConvLayer } from '../explain/gradcam';
 import { SpikeActivationMap, SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
+import { sampleSteps } from '../metrics/steps';
 import { writeFileAtomic } from '../io/atomic';
 import { loadSnn, type ModelMeta } from '../train/store';
+import { loadTorchSnn, type TorchImportOptions } from '../train/torch-import';
 import { encodePng, overlay, rgbImage, tileGrid, withColourBar, type RgbImage } from '../plot/heatmap';
 import { Rng } from '../random';
 import { snnLogits } from '../train/evaluate';
 import { parseArgs, runMain } from './common';
-import { DEFAULT_MAX_MEGAPIXELS, modelSize, readImage, resampleArea } from './image-input';
+import { DEFAULT_MAX_MEGAPIXELS, imageStats, modelSize, readImage, resampleArea, unlikeTraining } from './image-input';
 
-const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40]';
+const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40] [--leak L --threshold V --reset subtract|zero --padding zeros|replicate (for .safetensors)]';
 
 const HELP = `${USAGE}
 
@@ -35,7 +37,12 @@ the model knows, and the output path. SAM uses no label: it shows where the netw
                 an alpha channel is dropped (not composited). The image is then scaled (aspect
                 kept, by area averaging when shrinking) so that its longer side is --size, each
                 side a multiple of 16 (VGG11 pools four times).
-  --checkpoint  spiking checkpoint (default data/checkpoints/snn.ckpt); a .partial is refused
+  --checkpoint  spiking checkpoint (default data/checkpoints/snn.ckpt); a .partial is refused.
+                A .safetensors file is a PyTorch state_dict of a VGG11-shaped SNN (snnTorch or
+                SpikingJelly layout; README "Your own model"); then --steps defaults to 30,
+                --encoder to rate, and --leak, --threshold (default: the file's beta and
+                threshold, else 1), --reset (default subtract; SpikingJelly: zero) and
+                --padding (default zeros) say how it runs
   --out         output file, must end in .png (default explain.png); checked before the run
   --layers      conv layers, numbers 1..8 or names (default 4,6,8)
   --gamma       SAM decay γ ≥ 0 (default ${SAM_DEFAULT_GAMMA})
@@ -50,14 +57,18 @@ the model knows, and the output path. SAM uses no label: it shows where the netw
   --size        longer side the network sees (default: the checkpoint's training size, e.g. 64)
   --max-megapixels  refuse larger images (default ${DEFAULT_MAX_MEGAPIXELS})`;
 
-/**
- * `sample` steps spread evenly over first..T-1, ending at the last: T = 30, 10 → 2, 5, …, 29.
- * The paper variant's map at t = 1 is always empty (no earlier spikes), so it starts at t = 2.
- */
-export function sampleSteps(timesteps: number, sample: number, first = 0): number[] {
-  const span = timesteps - first;
-  const n = Math.min(sample, span);
-  return Array.from({ length: n }, (_, j) => first + Math.round(((j + 1) * span) / n) - 1);
+/** How to run a PyTorch state_dict: --steps, --leak, --threshold, --reset, --padding (empty = the importer's default). */
+function torchOptions(args: Record<string, string>): TorchImportOptions {
+  const num = (flag: string, ok: (v: number) => boolean, want: string) => (args[flag] === '' ? undefined : parseNumber(`--${flag}`, args[flag], ok, want));
+  if (args.reset !== '' && args.reset !== 'subtract' && args.reset !== 'zero') throw new Error(`--reset: '${args.reset}' is not subtract or zero`);
+  if (args.padding !== '' && args.padding !== 'zeros' && args.padding !== 'replicate') throw new Error(`--padding: '${args.padding}' is not zeros or replicate`);
+  return {
+    timesteps: num('steps', isCount, 'a positive integer'),
+    leak: num('leak', (v) => v >= 0 && v <= 1, 'a number from 0 to 1'),
+    threshold: num('threshold', (v) => v > 0, 'a number > 0'),
+    reset: args.reset === '' ? undefined : (args.reset as 'subtract' | 'zero'),
+    padding: args.padding === '' ? undefined : (args.padding as 'zeros' | 'replicate'),
+  };
 }
 
 /** `--out` checked before any work: a .png file name whose folder exists or can be made. */
@@ -92,6 +103,7 @@ runMain('explain', async () => {
   const args = parseArgs(process.argv.slice(2), {
     image: '', checkpoint: 'data/checkpoints/snn.ckpt', out: 'explain.png', layers: '4,6,8', gamma: String(SAM_DEFAULT_GAMMA),
     variant: 'paper', steps: '', sample: '10', class: '', seed: '42', encoder: '', size: '', 'max-megapixels': String(DEFAULT_MAX_MEGAPIXELS),
+    leak: '', threshold: '', reset: '', padding: '',
   }, USAGE);
   if (!args) return void console.log(HELP);
   // Validate everything cheap before starting tfjs, so a typo costs no start-up time.
@@ -106,16 +118,21 @@ runMain('explain', async () => {
   const maxMp = parseNumber('--max-megapixels', args['max-megapixels'], (v) => Number.isFinite(v) && v > 0, 'a number > 0');
   checkOut(args.out);
   if (!fs.existsSync(args.checkpoint)) throw new Error(`checkpoint not found: ${args.checkpoint} (train one with the train-snn or convert stage)`);
+  if (!/\.safetensors$/i.test(args.checkpoint) && [args.leak, args.threshold, args.reset, args.padding].some((v) => v !== '')) {
+    throw new Error('--leak, --threshold, --reset and --padding describe a PyTorch .safetensors model; a spikelens checkpoint carries its own');
+  }
   if (args.checkpoint.endsWith('.partial')) throw new Error(`${args.checkpoint}: the saved state of an unfinished training run, not a trained model; use the final checkpoint (without .partial)`);
   const image = readImage(args.image, maxMp);
 
   const backend = await initBackend({ log: false });
   console.error(`explain: ${describeBackend(backend)}`);
-  const { model: net, meta } = loadSnn(args.checkpoint);
+  const torch = /\.safetensors$/i.test(args.checkpoint);
+  const { model: net, meta } = torch ? loadTorchSnn(args.checkpoint, torchOptions(args)) : loadSnn(args.checkpoint);
   const trainedT = (meta.snn as NonNullable<ModelMeta['snn']>).timesteps;
   const T = args.steps === '' ? trainedT : parseNumber('--steps', args.steps, isCount, 'a positive integer');
-  if (T !== trainedT) console.error(`explain: note: ${args.checkpoint} was made with T = ${trainedT}; running it at T = ${T} as asked (its maps and prediction at another T may differ)`);
-  const encoder = (args.encoder || (typeof meta.encoder === 'string' ? meta.encoder : 'signed')) as EncoderVariant;
+  if (!torch && T !== trainedT) console.error(`explain: note: ${args.checkpoint} was made with T = ${trainedT}; running it at T = ${T} as asked (its maps and prediction at another T may differ)`);
+  if (torch) console.error(`explain: ${args.checkpoint}: PyTorch VGG11 SNN, channels ${meta.arch.channels.join('/')}, ${meta.arch.classes} classes, λ = ${meta.snn?.leak}, θ = ${[...new Set(meta.snn?.thresholds)].join('/')}, ${meta.snn?.reset} reset, T = ${T}`);
+  const encoder = (args.encoder || (typeof meta.encoder === 'string' ? meta.encoder : torch ? 'rate' : 'signed')) as EncoderVariant;
   if (!ENCODER_VARIANTS.includes(encoder)) throw new Error(`--encoder: '${encoder}' is not one of ${ENCODER_VARIANTS.join(', ')}`);
   if (typeof meta.encoder === 'string' && encoder !== meta.encoder) console.error(`explain: note: ${args.checkpoint} was trained on ${meta.encoder} spikes; encoding with ${encoder} as asked`);
   const classes = meta.arch.classes;
@@ -131,6 +148,16 @@ runMain('explain', async () => {
   if (height !== image.height || width !== image.width) console.error(`explain: resized ${image.width}x${image.height} → ${width}x${height} (longer side ${longSide}, sides multiples of 16)`);
   if (trained !== null && (height !== trained[0] || width !== trained[1])) console.error(`explain: note: this checkpoint was trained on ${trained[1]}x${trained[0]} images; the maps of a ${width}x${height} input may mean less`);
 
+  // Warn loudly when the image looks nothing like what the model was trained on (the pipeline's
+  // training set, when it is at hand and has the checkpoint's classes).
+  const trainFile = 'data/prepared/train.bin';
+  let warning: string | null = null;
+  if (!torch && fs.existsSync(trainFile)) {
+    const train = loadDataset(trainFile);
+    if (meta.classNames && train.classNames.join('\n') === meta.classNames.join('\n')) warning = unlikeTraining(imageStats(pixels), imageStats(train.images));
+  }
+  if (warning) console.error(`explain: WARNING: ${warning}; the model knows only ${meta.classNames?.length ?? meta.arch.classes} classes (${(meta.classNames ?? []).slice(0, 10).join(', ')}) and names one of them whatever the image shows`);
+
   const sam = new SpikeActivationMap({ layers, gamma, variant: args.variant as SamVariant });
   const x = pixelsToTensor(pixels, 1, height, width);
   const logits = snnLogits(net, x, encoder, T, new Rng(seed), [sam]);
@@ -140,7 +167,8 @@ runMain('explain', async () => {
   probs.forEach((p, i) => { if (p > probs[pred]) pred = i; });
   const name = (c: number) => (meta.classNames?.[c] !== undefined ? ` (${meta.classNames[c]})` : '');
 
-  const steps = sampleSteps(T, sample, args.variant === 'paper' && T > 1 ? 1 : 0);
+  const first = args.variant === 'paper' && T > 1 ? 1 : 0; // the paper variant's t = 1 map is always empty
+  const steps = sampleSteps(T, Math.min(sample, T - first), first);
   const base: RgbImage = rgbImage(pixels, height, width, 3);
   const tiles = layers.map((layer) => [base, ...steps.map((t) => overlay(base, sam.normalised(layer, t)))]);
   const rowLabels: string[] = [...layers];

@@ -7,32 +7,12 @@
 import * as fs from 'fs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { imageSize } from '../data/image-size';
+
+export { imageSize };
 
 /** Default pixel limit of `explain` (megapixels): a 40-MP photo decodes in well under 2 GB. */
 export const DEFAULT_MAX_MEGAPIXELS = 40;
-
-/** Width and height from a PNG (IHDR) or JPEG (SOF marker) header; null when neither is found. */
-export function imageSize(bytes: Uint8Array): { format: 'png' | 'jpeg'; width: number; height: number } | null {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('ascii', 12, 16) === 'IHDR') {
-    return { format: 'png', width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-  }
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < b.length) {
-      if (b[i] !== 0xff) return null;
-      const marker = b[i + 1];
-      if (marker === 0xff) { i++; continue; }
-      const len = b.readUInt16BE(i + 2);
-      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { format: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
-      }
-      i += 2 + len;
-    }
-  }
-  return null;
-}
 
 /** An 8-bit RGB image, row-major. */
 export interface RgbBytes { width: number; height: number; data: Uint8Array }
@@ -120,4 +100,30 @@ export function resampleArea(src: RgbBytes, width: number, height: number): RgbB
     }
   }
   return { width, height, data: out };
+}
+
+/** Simple appearance statistics of RGB bytes: mean brightness (0..255) and the share of dark pixels (every channel < 32). */
+export interface ImageStats { mean: number; dark: number }
+
+/** Statistics of `count` images laid out one after another in `data` (n pixels each, RGB). */
+export function imageStats(data: Uint8Array): ImageStats {
+  let sum = 0, dark = 0;
+  const n = data.length / 3;
+  for (let p = 0; p < n; p++) {
+    const r = data[3 * p], g = data[3 * p + 1], b = data[3 * p + 2];
+    sum += r + g + b;
+    if (r < 32 && g < 32 && b < 32) dark++;
+  }
+  return { mean: n ? sum / (3 * n) : 0, dark: n ? dark / n : 0 };
+}
+
+/**
+ * A loud warning when an image looks nothing like the training images (e.g. a photo against
+ * digits on black): dark-pixel shares more than 0.4 apart or mean brightness more than 60 apart.
+ * A heuristic, not a guarantee: it catches the obvious mismatch, not subtle ones. Null when alike.
+ */
+export function unlikeTraining(image: ImageStats, training: ImageStats): string | null {
+  const darkGap = Math.abs(image.dark - training.dark), meanGap = Math.abs(image.mean - training.mean);
+  if (darkGap <= 0.4 && meanGap <= 60) return null;
+  return `this image looks unlike the training images (dark pixels ${Math.round(100 * image.dark)} % vs ${Math.round(100 * training.dark)} %, mean brightness ${Math.round(image.mean)} vs ${Math.round(training.mean)} of 255)`;
 }

@@ -8,10 +8,10 @@
  * The profile comes from the params file or SPIKELENS_PROFILE. Errors print one line, exit 1.
  */
 import * as path from 'path';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { replaceFolderAtomic, writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { loadParams } from '../params';
 import { buildSplit } from '../data/build';
-import { classCounts, saveDataset, type Dataset, type DataSplit } from '../data/dataset';
+import { classCounts, saveDataset, type DataSplit } from '../data/dataset';
 import { datasetPreviewPng } from '../data/preview';
 
 interface Args { params: string; out: string; preview: string }
@@ -44,25 +44,30 @@ function main(): void {
   const t0 = Date.now();
   const what = p.data.source === 'tiny-imagenet' ? `tiny-imagenet from ${p.data.tiny_imagenet_dir}` : p.data.source;
   console.log(`prepare: profile ${p.profile}, ${what}, ${p.data.image_size}×${p.data.image_size}, seed ${p.seed}`);
+  // Build both splits in memory first, then write the folder in one swap: a failure anywhere
+  // leaves the previous data/prepared untouched.
+  const built = (['train', 'val'] as DataSplit[]).map((split) => ({
+    split,
+    ds: buildSplit(p.data, p.seed, split, (done, total) => console.log(`prepare: ${split} ${done}/${total} images (${seconds(t0)})`)),
+  }));
   const splits: Record<string, unknown> = {};
-  let val: Dataset | undefined;
-  for (const split of ['train', 'val'] as DataSplit[]) {
-    const ds = buildSplit(p.data, p.seed, split, (done, total) => console.log(`prepare: ${split} ${done}/${total} images (${seconds(t0)})`));
-    const file = path.join(args.out, `${split}.bin`);
-    const bytes = saveDataset(file, ds);
-    const degenerate = ds.degenerate.reduce((a, v) => a + v, 0);
-    console.log(`prepare: wrote ${file}: ${ds.size} images, ${(bytes / 1e6).toFixed(1)} MB${degenerate ? `, ${degenerate} degenerate boxes` : ''} (${seconds(t0)})`);
-    splits[split] = { file: `${split}.bin`, size: ds.size, bytes, classCounts: classCounts(ds), degenerateBoxes: degenerate };
-    if (split === 'val') val = ds;
-  }
-  const ds = val as Dataset;
-  // No timestamps: the same params give byte-identical outputs, so DVC sees no change.
-  writeJsonAtomic(path.join(args.out, 'meta.json'), {
-    source: p.data.source, name: ds.name, profile: p.profile, seed: p.seed,
-    height: ds.height, width: ds.width, classNames: ds.classNames, data: p.data, splits,
+  const ds = built[1].ds;
+  replaceFolderAtomic(args.out, (tmp) => {
+    for (const { split, ds: d } of built) {
+      const bytes = saveDataset(path.join(tmp, `${split}.bin`), d);
+      const degenerate = d.degenerate.reduce((a, v) => a + v, 0);
+      console.log(`prepare: ${split}.bin: ${d.size} images, ${(bytes / 1e6).toFixed(1)} MB${degenerate ? `, ${degenerate} degenerate boxes` : ''} (${seconds(t0)})`);
+      splits[split] = { file: `${split}.bin`, size: d.size, bytes, classCounts: classCounts(d), degenerateBoxes: degenerate };
+    }
+    // No timestamps: the same params give byte-identical outputs, so DVC sees no change.
+    writeJsonAtomic(path.join(tmp, 'meta.json'), {
+      source: p.data.source, name: ds.name, profile: p.profile, seed: p.seed,
+      height: ds.height, width: ds.width, classNames: ds.classNames, data: p.data, splits,
+    });
   });
+  console.log(`prepare: wrote ${args.out}/{train.bin,val.bin,meta.json}`);
   writeFileAtomic(args.preview, datasetPreviewPng(ds, 16, { columns: 4, scale: 2 }));
-  console.log(`prepare: wrote ${path.join(args.out, 'meta.json')} and ${args.preview}; done in ${seconds(t0)}`);
+  console.log(`prepare: wrote ${args.preview}; done in ${seconds(t0)}`);
 }
 
 try {

@@ -146,6 +146,7 @@ export interface SeedsReport {
   commit: string;
   seeds: number[];
   summary: { holds: number; fails: number; inconclusive: number };
+  accuracies?: Array<{ seed: number; ann: number; surrogate: number; converted: number }>;
   claims: Array<{ figure: string; statement: string; value: number; interval: [number, number]; n: number; verdict: string; per_seed: Array<{ seed: number; verdict: string; measured?: boolean }> }>;
 }
 
@@ -156,6 +157,12 @@ export function seedsSection(s: SeedsReport | null): string {
     NOTE('reports/claims/seeds.json'),
     `Seeds ${s.seeds.join(', ')} (code at commit ${s.commit.slice(0, 7)}): ${s.summary.holds} claims hold in every seed, ${s.summary.fails} fail in every seed, ${s.summary.inconclusive} are inconclusive (the seeds disagree or an interval straddles the threshold).`,
     '',
+    ...(s.accuracies?.length ? [
+      '| seed | ANN | surrogate SNN | converted SNN |',
+      '|---|---|---|---|',
+      ...s.accuracies.map((a) => `| ${a.seed} | ${pct(a.ann)} | ${pct(a.surrogate)} | ${pct(a.converted)} |`),
+      '',
+    ] : []),
     '| figure | claim | mean value | envelope of the 95 % intervals | n per seed | verdict per seed | verdict |',
     '|---|---|---|---|---|---|---|',
   ];

@@ -5,9 +5,8 @@
  * Trains with batch norm (checkpoint <out>.bn, resumable from <out>.bn.partial), then writes the
  * folded network (weights + biases, no norms) to <out>.
  */
-import * as path from 'path';
 import { AnnVgg } from '../ann/vgg11';
-import { loadDataset } from '../data/dataset';
+import { loadSplits } from '../data/dataset';
 import { writeJsonAtomic } from '../io/atomic';
 import { vggArch } from '../model/vgg';
 import { Rng } from '../random';
@@ -23,8 +22,7 @@ runMain('train-ann', async () => {
   const args = parseArgs(process.argv.slice(2), { params: 'params.yaml', data: 'data/prepared', out: 'data/checkpoints/ann.ckpt', metrics: 'reports/metrics/train-ann.json' }, USAGE);
   if (!args) return void console.log(USAGE);
   const { params: p, backend } = await startStage('train-ann', args.params);
-  const trainSet = loadDataset(path.join(args.data, 'train.bin'));
-  const valSet = loadDataset(path.join(args.data, 'val.bin'));
+  const { train: trainSet, val: valSet } = loadSplits(args.data);
   const arch = vggArch(p.snn.width, trainSet.classNames.length, 3, p.snn.padding);
   const rng = new Rng(p.seed).fork('train-ann');
   const ann = AnnVgg.create(arch, rng.fork('init'));

@@ -4,8 +4,7 @@
  *          [--out data/checkpoints/snn.ckpt] [--metrics reports/metrics/train-snn.json]
  * Resumes from <out>.partial after an interruption.
  */
-import * as path from 'path';
-import { loadDataset } from '../data/dataset';
+import { loadSplits } from '../data/dataset';
 import { writeJsonAtomic } from '../io/atomic';
 import { Rng } from '../random';
 import { SpikingVgg } from '../snn/network';
@@ -20,8 +19,7 @@ runMain('train-snn', async () => {
   const args = parseArgs(process.argv.slice(2), { params: 'params.yaml', data: 'data/prepared', out: 'data/checkpoints/snn.ckpt', metrics: 'reports/metrics/train-snn.json' }, USAGE);
   if (!args) return void console.log(USAGE);
   const { params: p, backend } = await startStage('train-snn', args.params);
-  const trainSet = loadDataset(path.join(args.data, 'train.bin'));
-  const valSet = loadDataset(path.join(args.data, 'val.bin'));
+  const { train: trainSet, val: valSet } = loadSplits(args.data);
   const config = snnConfigFromParams(p, trainSet.classNames.length);
   const rng = new Rng(p.seed).fork('train-snn');
   const net = SpikingVgg.create(config, rng.fork('init'));

@@ -8,6 +8,7 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../io/atomic';
 import type { Rng } from '../random';
@@ -271,4 +272,30 @@ function checkConsistent(ds: Dataset, where: string): void {
   for (let i = 0; i < n; i++) {
     if (ds.labels[i] < 0 || ds.labels[i] >= ds.classNames.length) throw new Error(`${where}: image ${i} has label ${ds.labels[i]}, outside 0..${ds.classNames.length - 1}`);
   }
+}
+
+/**
+ * Throws unless `b` lists the same classes as `a` (names, in label order) and has the same image
+ * size, naming both files: a model trained on one class list and evaluated on another would
+ * report a meaningless accuracy with exit code 0.
+ */
+export function assertSameClasses(a: Pick<Dataset, 'classNames' | 'height' | 'width'>, fileA: string, b: Pick<Dataset, 'classNames' | 'height' | 'width'>, fileB: string): void {
+  const na = a.classNames, nb = b.classNames;
+  if (na.length !== nb.length || na.some((n, i) => n !== nb[i])) {
+    const first = na.findIndex((n, i) => n !== nb[i]);
+    const where = na.length !== nb.length ? `${na.length} vs ${nb.length} classes` : `label ${first} is '${na[first]}' vs '${nb[first]}'`;
+    throw new Error(`${fileB}: its classes differ from ${fileA}'s (${where}); rebuild both with the prepare stage (dvc repro)`);
+  }
+  if (a.height !== b.height || a.width !== b.width) {
+    throw new Error(`${fileB}: images are ${b.width}x${b.height}, ${fileA}'s are ${a.width}x${a.height}; rebuild both with the prepare stage (dvc repro)`);
+  }
+}
+
+/** `<dir>/train.bin` and `<dir>/val.bin`, checked to share their class list and image size. */
+export function loadSplits(dir: string): { train: Dataset; val: Dataset } {
+  const trainFile = path.join(dir, 'train.bin'), valFile = path.join(dir, 'val.bin');
+  const train = loadDataset(trainFile);
+  const val = loadDataset(valFile);
+  assertSameClasses(train, trainFile, val, valFile);
+  return { train, val };
 }

@@ -107,8 +107,8 @@ export function disposeLayerGradients(g: LayerGradients): void {
 
 /** Options shared by both models. */
 export interface CamOptions {
-  /** conv1..conv8 (or 1..8). */
-  layer: ConvLayer | number;
+  /** conv1..conv8, as a name or number (`'conv4'`, `'4'`, `4`). */
+  layer: ConvLayer | string | number;
   /** One per image: a class index (the ground-truth label, as in the paper) or a `CamTarget`. Default: the predicted class. */
   targets?: readonly TargetSpec[];
   /** The encoder whose expected spikes the ANN sees / whose spikes the SNN sees. */

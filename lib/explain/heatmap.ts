@@ -135,3 +135,12 @@ export function scaleFreeNormalise(m: HeatMap): HeatMap {
   if (!(max > min)) return { height: m.height, width: m.width, data: new Float32Array(m.data.length) };
   return normalise(m, NORMALISE_EPS * (max - min));
 }
+
+/** Pixel-wise mean of maps of one size (an SNN's time-average). */
+export function meanMap(maps: readonly HeatMap[]): HeatMap {
+  if (maps.length === 0) throw new Error('meanMap: no maps');
+  const { height, width } = maps[0];
+  const out = new Float32Array(height * width);
+  for (const m of maps) for (let i = 0; i < out.length; i++) out[i] += m.data[i] / maps.length;
+  return { height, width, data: out };
+}

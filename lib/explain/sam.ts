@@ -12,8 +12,10 @@
  * sam.upsampled('conv4', t)` → a HeatMap at input size, ready for `overlay`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerName, SimulationInfo, SimulationObserver } from '../snn/observer';
-import { normalise, upsample, type HeatMap } from './heatmap';
+import type { LayerName } from '../snn/observer';
+import { StreamingMapObserver, type MapState } from './map-observer';
+
+export type { SamView } from './map-observer';
 
 /**
  * Which spikes count as "previous" in the NCS.
@@ -26,19 +28,44 @@ export type SamVariant = 'paper' | 'reference';
 
 /** Options of `SpikeActivationMap`: which layers, the decay γ of Eq. 2, and the variant. */
 export interface SamOptions {
-  /** Layers to explain (the simulation records only the layers some observer asks for). */
-  layers: readonly LayerName[];
+  /** Layers to explain, as names or numbers (`'conv4'`, `4`, `'fc1'`); the simulation records only the layers some observer asks for. */
+  layers: readonly (LayerName | string | number)[];
   /** TSCS decay γ ≥ 0 (default 0.5, the paper's choice); γ = 0 counts spikes without decay. */
   gamma?: number;
   /** Default `paper`; `reference` reproduces the authors' code (see `SamVariant`). */
   variant?: SamVariant;
 }
 
-/** How a stored map is returned: raw `M_t`, normalised as the authors do, or normalised and upsampled to the input size. */
-export type SamView = 'raw' | 'normalised' | 'upsampled';
-
 /** Default TSCS decay γ (paper, Fig. 5a: the best localization lies in the middle of 0..1). */
 export const SAM_DEFAULT_GAMMA = 0.5;
+
+/**
+ * Streaming SAM: an observer that turns each step's spikes into the map `M_t = Σ_k N^k_t S^k_t`
+ * with O(1) work and memory per neuron per step. Call `dispose()` when done with it (also safe
+ * mid-run); `begin()` starts a fresh run and forgets the previous one's maps.
+ */
+export class SpikeActivationMap extends StreamingMapObserver {
+  readonly gamma: number;
+  readonly variant: SamVariant;
+
+  constructor(options: SamOptions) {
+    super('SpikeActivationMap', options.layers);
+    const gamma = options.gamma ?? SAM_DEFAULT_GAMMA;
+    if (!(gamma >= 0) || !Number.isFinite(gamma)) throw new Error(`SpikeActivationMap: gamma must be a finite number ≥ 0, got ${gamma}`);
+    const variant = options.variant ?? 'paper';
+    if (variant !== 'paper' && variant !== 'reference') throw new Error(`SpikeActivationMap: unknown variant '${String(variant)}'; expected paper or reference`);
+    this.gamma = gamma;
+    this.variant = variant;
+  }
+
+  /** One step of the NCS recursion: state [N_t] (paper) or [A_{t-1}, C_{t-1}] (reference); returns M_t. */
+  protected advance(_layer: LayerName, t: number, spikes: tf.Tensor4D, prev: MapState | undefined): { map: tf.Tensor3D; state: MapState } {
+    const decay = Math.exp(-this.gamma);
+    const p = prev ? { a: prev[0], c: prev[1] } : undefined;
+    const { map, a, c } = this.variant === 'paper' ? paperStep(spikes, p, decay) : referenceStep(spikes, p, decay, Math.exp(-this.gamma * t));
+    return { map, state: c ? [a, c] : [a] };
+  }
+}
 
 /** Running per-neuron state of one layer, [B,H,W,C] each; what it holds depends on the variant. */
 interface NeuronState {
@@ -46,160 +73,6 @@ interface NeuronState {
   a: tf.Tensor4D;
   /** reference only: C_{t-1} = 1 + #{1 ≤ t' < t : S_{t'} = 0}. */
   c?: tf.Tensor4D;
-}
-
-interface LayerRecord {
-  /** [B, H, W, C] of the layer's spike maps. */
-  shape: [number, number, number, number];
-  /** The step expected next (the recursion needs every step, in order). */
-  nextStep: number;
-  state?: NeuronState;
-  /** M_t for t = 0..nextStep-1, each [B, H, W] row-major. */
-  maps: Float32Array[];
-}
-
-/**
- * Streaming SAM: an observer that turns each step's spikes into the map `M_t = Σ_k N^k_t S^k_t`
- * with O(1) work and memory per neuron per step. Call `dispose()` when done with it (also safe
- * mid-run); `begin()` starts a fresh run and forgets the previous one's maps.
- */
-export class SpikeActivationMap implements SimulationObserver {
-  readonly layers: readonly LayerName[];
-  readonly gamma: number;
-  readonly variant: SamVariant;
-  private info: SimulationInfo | undefined;
-  private records = new Map<LayerName, LayerRecord>();
-  private ended = false;
-
-  constructor(options: SamOptions) {
-    const gamma = options.gamma ?? SAM_DEFAULT_GAMMA;
-    if (!(gamma >= 0) || !Number.isFinite(gamma)) throw new Error(`SpikeActivationMap: gamma must be a finite number ≥ 0, got ${gamma}`);
-    if (options.layers.length === 0) throw new Error('SpikeActivationMap: layers is empty; name at least one layer (e.g. conv4)');
-    const variant = options.variant ?? 'paper';
-    if (variant !== 'paper' && variant !== 'reference') throw new Error(`SpikeActivationMap: unknown variant '${String(variant)}'; expected paper or reference`);
-    this.layers = [...options.layers];
-    this.gamma = gamma;
-    this.variant = variant;
-  }
-
-  begin(info: SimulationInfo): void {
-    this.dispose();
-    this.info = info;
-  }
-
-  onStep(layer: LayerName, t: number, spikes: tf.Tensor4D): void {
-    if (!this.layers.includes(layer)) return; // the simulation may record layers for other observers
-    const map = this.advance(layer, t, spikes);
-    this.recorded(layer).maps.push(map.dataSync() as Float32Array);
-    map.dispose();
-  }
-
-  /** Steps t0 … t0+k−1 at once ([k·B,H,W,C] time-major): the same recursion, one read-back for all k maps. */
-  onSteps(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void {
-    if (!this.layers.includes(layer)) return;
-    const frames = tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[];
-    const maps = frames.map((f, j) => this.advance(layer, t0 + j, f));
-    const all = tf.stack(maps);
-    const data = all.dataSync() as Float32Array;
-    const n = data.length / k;
-    const rec = this.recorded(layer);
-    for (let j = 0; j < k; j++) rec.maps.push(data.slice(j * n, (j + 1) * n));
-    tf.dispose([all, ...maps, ...frames]);
-  }
-
-  /** One step of the recursion for `layer`: updates the running state, returns M_t [B,H,W] (caller disposes). */
-  private advance(layer: LayerName, t: number, spikes: tf.Tensor4D): tf.Tensor3D {
-    if (this.ended) throw new Error('SpikeActivationMap: onStep after end(); call begin() to start a new run');
-    const rec = this.record(layer, t, spikes);
-    const decay = Math.exp(-this.gamma);
-    const prev = rec.state;
-    const { map, a, c } = tf.tidy(() => (this.variant === 'paper' ? paperStep(spikes, prev, decay) : referenceStep(spikes, prev, decay, Math.exp(-this.gamma * t))));
-    if (prev) tf.dispose([prev.a, ...(prev.c ? [prev.c] : [])]);
-    // The simulation calls observers inside its own tidy, which would free the new state.
-    rec.state = { a: tf.keep(a), c: c && tf.keep(c) };
-    rec.nextStep++;
-    return map;
-  }
-
-  /** Frees the per-neuron state (the maps are plain arrays and stay readable). */
-  end(): void {
-    this.freeState();
-    this.ended = true;
-  }
-
-  /** Frees every tensor this observer holds and forgets all maps. */
-  dispose(): void {
-    this.freeState();
-    this.records.clear();
-    this.info = undefined;
-    this.ended = false;
-  }
-
-  /** Number of steps recorded for `layer`. */
-  steps(layer: LayerName): number {
-    return this.recorded(layer).maps.length;
-  }
-
-  /** Batch size and map size of `layer` ([B, H, W]; C is summed away). */
-  shape(layer: LayerName): { batch: number; height: number; width: number } {
-    const [batch, height, width] = this.recorded(layer).shape;
-    return { batch, height, width };
-  }
-
-  /** Raw `M_t` of image `b` (a view into the stored map: copy before mutating). */
-  map(layer: LayerName, t: number, b = 0): HeatMap {
-    const rec = this.recorded(layer);
-    const [batch, height, width] = rec.shape;
-    if (!Number.isInteger(t) || t < 0 || t >= rec.maps.length) throw new Error(`SpikeActivationMap: step ${t} of ${layer} not recorded (have 0..${rec.maps.length - 1})`);
-    if (!Number.isInteger(b) || b < 0 || b >= batch) throw new Error(`SpikeActivationMap: image ${b} out of range (batch ${batch})`);
-    const n = height * width;
-    return { height, width, data: rec.maps[t].subarray(b * n, (b + 1) * n) };
-  }
-
-  /** `M_t` normalised as the authors do: `(M - min) / (max(M - min) + 1e-3)`, in [0, 1). */
-  normalised(layer: LayerName, t: number, b = 0): HeatMap {
-    return normalise(this.map(layer, t, b));
-  }
-
-  /** Normalised `M_t` resized bilinearly to the input size (the authors normalise, then resize). */
-  upsampled(layer: LayerName, t: number, b = 0): HeatMap {
-    if (!this.info) throw new Error('SpikeActivationMap: input size unknown; upsampled() needs the simulation to call begin()');
-    return upsample(this.normalised(layer, t, b), this.info.inputHeight, this.info.inputWidth);
-  }
-
-  /** All steps of image `b` in one view, t = 0..T-1. */
-  series(layer: LayerName, view: SamView = 'raw', b = 0): HeatMap[] {
-    const get = { raw: this.map, normalised: this.normalised, upsampled: this.upsampled }[view];
-    return Array.from({ length: this.steps(layer) }, (_, t) => get.call(this, layer, t, b));
-  }
-
-  private record(layer: LayerName, t: number, spikes: tf.Tensor4D): LayerRecord {
-    if (spikes.rank !== 4) throw new Error(`SpikeActivationMap: ${layer} spikes must be [B,H,W,C], got shape [${spikes.shape.join(',')}]`);
-    let rec = this.records.get(layer);
-    if (!rec) {
-      rec = { shape: [...spikes.shape] as LayerRecord['shape'], nextStep: 0, maps: [] };
-      this.records.set(layer, rec);
-    }
-    if (t !== rec.nextStep) throw new Error(`SpikeActivationMap: ${layer} got step ${t}, expected ${rec.nextStep} (the running state needs every step, in order)`);
-    const want = rec.shape;
-    if (spikes.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`SpikeActivationMap: ${layer} spikes changed shape from [${want.join(',')}] to [${spikes.shape.join(',')}] at step ${t}`);
-    }
-    return rec;
-  }
-
-  private recorded(layer: LayerName): LayerRecord {
-    const rec = this.records.get(layer);
-    if (!rec) throw new Error(`SpikeActivationMap: no steps recorded for ${layer} (observed layers: ${this.layers.join(', ')})`);
-    return rec;
-  }
-
-  private freeState(): void {
-    for (const rec of this.records.values()) {
-      if (rec.state) tf.dispose([rec.state.a, ...(rec.state.c ? [rec.state.c] : [])]);
-      rec.state = undefined;
-    }
-  }
 }
 
 type StepResult = { map: tf.Tensor3D; a: tf.Tensor4D; c?: tf.Tensor4D };

@@ -36,7 +36,7 @@ import type { LayerName } from '../snn/observer';
 import { bootstrapInterval, makeClaim, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
-import { chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';
 
@@ -198,15 +198,15 @@ function activityClaim(ctx: FigureContext, model: SpikingModel, perImage: number
 function count(ctx: FigureContext, model: SpikingModel): SpikeCounter {
   const counter = new SpikeCounter({ layers: SPIKING_LAYERS, perImage: true });
   const parts = chunks(ctx.indices, CHUNK);
+  const progress = chunkProgress(ACTIVITY_FIGURE, parts.length, model.method);
   parts.forEach((idx, k) => {
-    const started = Date.now();
     const x = toTensor(ctx.val, idx);
     try {
       snnLogits(model.net, x, ctx.variant, model.timesteps, ctx.rng.fork(`${model.method}/${k}`), [counter]).dispose();
     } finally {
       x.dispose();
     }
-    console.error(`${ACTIVITY_FIGURE}: ${model.method} chunk ${k + 1}/${parts.length} (${idx.length} images, T = ${model.timesteps}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${idx.length} images, T = ${model.timesteps}`);
   });
   return counter;
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { boxOf, toTensor, type Dataset } from '../data/dataset';
 import type { EncoderVariant } from '../data/encode';
-import { scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
+import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap, type SamVariant } from '../explain/sam';
 import type { ConvLayer } from '../explain/gradcam';
 import { borderEnergyShare } from '../metrics/border';
@@ -21,7 +21,6 @@ import type { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
 import { snnLogits } from '../train/evaluate';
 import { chunks, inputImage } from './context';
-import { meanMap } from './localization';
 
 /** How SAM is run for the artefact measurements. */
 export interface ArtefactOptions {

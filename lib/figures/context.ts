@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { initBackend, type BackendInfo } from '../backend';
-import { loadDataset, type Dataset } from '../data/dataset';
+import { assertSameClasses, loadDataset, type Dataset } from '../data/dataset';
 import type { EncoderVariant } from '../data/encode';
 import type { AnnVgg } from '../ann/vgg11';
 import { loadAnn, loadSnn, type ModelMeta } from '../train/store';
@@ -50,13 +50,18 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
   const backend = await initBackend({ prefer: process.env.SPIKELENS_BACKEND ? undefined : params.backend, log: false });
   const data = paths.data ?? 'data/prepared';
   const ck = paths.checkpoints ?? 'data/checkpoints';
-  const val = loadDataset(path.join(data, 'val.bin'));
+  const valFile = path.join(data, 'val.bin');
+  const val = loadDataset(valFile);
   const annFile = path.join(ck, 'ann.ckpt'), snnFile = path.join(ck, 'snn.ckpt'), convFile = path.join(ck, 'converted.ckpt');
   const annLoaded = loadAnn(annFile);
   const ann = annLoaded.model;
   const snn = loadSnn(snnFile);
   const converted = loadSnn(convFile);
   const settings = checkpointSettings(name, params, [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta]]);
+  for (const [file, meta] of [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta]] as const) {
+    const size = meta.image_size ?? [val.height, val.width];
+    if (meta.classNames) assertSameClasses({ classNames: meta.classNames, height: size[0], width: size[1] }, file, val, valFile);
+  }
   const count = Math.min(params.explain.images, val.size);
   return {
     params, backend, val,
@@ -113,4 +118,24 @@ export function checkpointSettings(figure: string, params: Params, models: Array
     if (asked !== T) console.error(`${figure}: note: params.yaml says ${key} = ${asked}, ${file} was made with T = ${T}; running it at T = ${T}`);
   }
   return { encoder, timesteps };
+}
+
+/** Progress of a chunked figure loop: `done(k, detail)` prints chunk k+1/total, its seconds and the ETA of the rest. */
+export interface ChunkProgress {
+  done(k: number, detail: string): void;
+}
+
+/** One progress line per chunk on stderr (`name: label chunk k/n (detail) 3.1 s, ETA 42 s`), timed from the previous line. */
+export function chunkProgress(name: string, total: number, label = ''): ChunkProgress {
+  const t0 = Date.now();
+  let last = t0;
+  return {
+    done(k: number, detail: string) {
+      const now = Date.now();
+      const left = total - k - 1;
+      const eta = left > 0 ? `, ETA ${Math.round(((now - t0) / (k + 1)) * left / 1000)} s` : '';
+      console.error(`${name}: ${label ? `${label} ` : ''}chunk ${k + 1}/${total} (${detail}) ${((now - last) / 1000).toFixed(1)} s${eta}`);
+      last = now;
+    },
+  };
 }

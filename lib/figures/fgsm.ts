@@ -48,9 +48,11 @@ import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, lineChart, type Row } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
 import * as tf from '@tensorflow/tfjs-core';
-import { chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
-import { layerNumber, readableBars, stamp } from './localization';
+import { layerNumber } from '../model/vgg';
+import { readableBars } from '../plot/spec';
+import { stamp } from '../plot/heatmap';
 import { inputImage } from './context';
 import { std, type FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
@@ -135,8 +137,8 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
     run.correct = epsilons.map(() => 0);
     run.correctByImage = epsilons.map(() => []);
     const parts = chunks(run.images, run.batch);
+    const progress = chunkProgress(FGSM_FIGURE, parts.length, run.name);
     for (const [k, idx] of parts.entries()) {
-      const started = Date.now();
       // Accuracy under attack at every ε (its own encoder streams per batch).
       const attack = attackModel(ctx, run, `accuracy/${k}`);
       const acc = await accuracyUnderAttack(attack, subset(ctx.val, idx), epsilons, run.batch);
@@ -162,7 +164,7 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
       } finally {
         tf.dispose([x, y, adv]);
       }
-      console.error(`${FGSM_FIGURE}: ${run.name} chunk ${k + 1}/${parts.length} (${idx.length} images${run.snn ? `, T = ${run.snn.timesteps}, crafted over ${run.craftingT}` : ''}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      progress.done(k, `${idx.length} images${run.snn ? `, T = ${run.snn.timesteps}, crafted over ${run.craftingT}` : ''}`);
     }
   }
 

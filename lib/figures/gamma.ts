@@ -28,7 +28,7 @@ import { localizationError } from '../metrics/localization';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
-import { chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
@@ -83,8 +83,8 @@ export async function figureGammaAblation(ctx: FigureContext): Promise<FigureRes
   );
 
   const parts = chunks(ctx.indices, CHUNK);
+  const progress = chunkProgress(GAMMA_FIGURE, parts.length);
   parts.forEach((idx, k) => {
-    const started = Date.now();
     const x = toTensor(ctx.val, idx);
     try {
       const targets = idx.map((i) => ctx.val.labels[i]);
@@ -112,7 +112,7 @@ export async function figureGammaAblation(ctx: FigureContext): Promise<FigureRes
     } finally {
       x.dispose();
     }
-    console.error(`${GAMMA_FIGURE}: chunk ${k + 1}/${parts.length} (${idx.length} images, ${gammas.length} γ × ${layers.length} layers × ${ctx.snns.length} models) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${idx.length} images, ${gammas.length} γ × ${layers.length} layers × ${ctx.snns.length} models`);
   });
 
   const rows: Row[] = [];

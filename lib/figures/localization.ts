@@ -58,9 +58,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { boxOf, toTensor, type Box } from '../data/dataset';
 import { convLayer, gradCam, snnGradCam, type CamMaps, type ConvLayer } from '../explain/gradcam';
-import { scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
+import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap } from '../explain/sam';
 import { pointingGame, energyInBox } from '../metrics/box';
+import { sampleSteps } from '../metrics/steps';
+import { layerNumber } from '../model/vgg';
 import { boxAreaShare } from '../metrics/box-area';
 import { deletionCurve, insertionCurve } from '../metrics/faithfulness';
 import { binaryCrossEntropy } from '../metrics/localization';
@@ -70,11 +72,11 @@ import {
 import { pooledScores, type BatchScoreFn } from '../metrics/pooled-score';
 import { sensitivityRows, verdictChanges, type SensitivityRow } from '../metrics/sensitivity';
 import { bootstrapInterval, makeClaim, pairedBootstrap, type Claim, type Interval, type Verdict } from '../metrics/uncertainty';
-import { drawText, overlay, outlineBox, tileGrid, encodePng, type Rgb, type RgbImage } from '../plot/heatmap';
-import { barChart, hconcat, heatmapSlider, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
+import { overlay, outlineBox, tileGrid, encodePng, stackImages, stamp, type Rgb } from '../plot/heatmap';
+import { barChart, cells, framesSlider, hconcat, lineChart, readableBars, type Row, type VegaLiteSpec } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
 import type { Rng } from '../random';
-import { chunks, inputImage, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 
 
@@ -223,8 +225,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   let faithSeconds = 0;
 
   const parts = chunks(ctx.indices, CHUNK);
+  const progress = chunkProgress(LOCALIZATION_FIGURE, parts.length);
   for (const [k, idx] of parts.entries()) {
-    const started = Date.now();
     const x = toTensor(ctx.val, idx);
     const labels = idx.map((i) => ctx.val.labels[i]);
     // Position of each image of the chunk among all evaluated images (faithfulness takes the first n).
@@ -308,7 +310,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     } finally {
       x.dispose();
     }
-    console.error(`${LOCALIZATION_FIGURE}: chunk ${k + 1}/${parts.length} (${idx.length} images; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${idx.length} images; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}`);
   }
   if (faith.enabled) console.error(`${LOCALIZATION_FIGURE}: deletion / insertion curves took ${faithSeconds.toFixed(1)} s in all`);
 
@@ -477,106 +479,6 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   };
   return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png }, sensitivity, tables };
 }
-
-// ---- shared by figures 04-06 (scale-free maps, sampled steps, tiles, sliders)
-
-
-/** Pixel-wise mean of maps of one size (an SNN's time-average). */
-export function meanMap(maps: readonly HeatMap[]): HeatMap {
-  if (maps.length === 0) throw new Error('meanMap: no maps');
-  const { height, width } = maps[0];
-  const out = new Float32Array(height * width);
-  for (const m of maps) for (let i = 0; i < out.length; i++) out[i] += m.data[i] / maps.length;
-  return { height, width, data: out };
-}
-
-/**
- * `n` 0-based steps spread evenly over 0..T-1, ending at the last: `round((j+1)·T/n) - 1`,
- * e.g. T = 30, n = 10 → 2, 5, …, 29. When n > T some steps repeat (a short run shown on a
- * longer run's columns).
- */
-export function sampleSteps(T: number, n: number): number[] {
-  return Array.from({ length: n }, (_, j) => Math.max(0, Math.round(((j + 1) * T) / n) - 1));
-}
-
-
-/** A copy of `tile` with `text` in its top-left corner, white on a black shadow (legible on jet colours). */
-export function stamp(tile: RgbImage, text: string): RgbImage {
-  const out = { ...tile, data: tile.data.slice() };
-  drawText(out, text, 2, 2, 1, [0, 0, 0]);
-  drawText(out, text, 1, 1, 1, [255, 255, 255]);
-  return out;
-}
-
-/** A copy of `tile` with a 10-px black strip below it holding `text` in white (keeps the map itself uncovered). */
-export function caption(tile: RgbImage, text: string): RgbImage {
-  const strip = 10;
-  const out: RgbImage = { height: tile.height + strip, width: tile.width, data: new Uint8Array((tile.height + strip) * tile.width * 3) };
-  out.data.set(tile.data);
-  drawText(out, text, 1, tile.height + 1, 1, [255, 255, 255]);
-  return out;
-}
-
-/** Images stacked top to bottom on white, left-aligned, `gap` px apart. */
-export function stackImages(images: readonly RgbImage[], gap = 8): RgbImage {
-  const width = Math.max(...images.map((m) => m.width));
-  const height = images.reduce((h, m) => h + m.height, 0) + gap * Math.max(0, images.length - 1);
-  const out: RgbImage = { height, width, data: new Uint8Array(height * width * 3).fill(255) };
-  let y0 = 0;
-  for (const m of images) {
-    for (let y = 0; y < m.height; y++) out.data.set(m.data.subarray(y * m.width * 3, (y + 1) * m.width * 3), ((y0 + y) * width) * 3);
-    y0 += m.height + gap;
-  }
-  return out;
-}
-
-/** One row per map cell for `heatmapSlider`, with `extra` fields (method, frame, step, …); values rounded to 1e-3. */
-export function cells(map: HeatMap, extra: Row): Row[] {
-  const rows: Row[] = [];
-  for (let y = 0; y < map.height; y++) {
-    for (let x = 0; x < map.width; x++) rows.push({ ...extra, x, y, value: Math.round(map.data[y * map.width + x] * 1000) / 1000 });
-  }
-  return rows;
-}
-
-/**
- * A slider over frames 1..K with one panel per method: frame k shows step `max(1, round(k·T/K))`
- * (1-based) of each method's run, so networks with different T move together. `rows` hold each
- * shown step once, with the method's `T` (see `sampleSteps`); the frame → step mapping is a
- * Vega expression, so a short run's steps are not repeated in the data.
- */
-export function framesSlider(rows: Row[], frames: number, title: string, cell?: number): VegaLiteSpec {
-  const spec = heatmapSlider(rows, { x: 'x', y: 'y', value: 'value', step: 'step', column: 'method', title, cell });
-  const param = (spec.params as { value: number; bind: Record<string, unknown> }[])[0];
-  param.bind = { ...param.bind, min: 1, max: frames, name: 'frame ' };
-  // Start half way: SAM's first step is empty by definition (no earlier spikes).
-  param.value = Math.max(1, Math.ceil(frames / 2));
-  const unit = spec.spec as Record<string, unknown>;
-  unit.transform = [{ filter: `datum.step == max(1, round(t * datum.T / ${frames}))` }];
-  // Surrogate first, as in the paper.
-  const facet = spec.facet as { column: Record<string, unknown> };
-  facet.column = { ...facet.column, sort: ['surrogate', 'conversion'], title: null };
-  return spec;
-}
-
-/** A grouped bar chart with horizontal x labels and untruncated legend labels. */
-export function readableBars(spec: VegaLiteSpec): VegaLiteSpec {
-  const enc = spec.encoding as Record<string, Record<string, unknown>>;
-  return {
-    ...spec,
-    encoding: {
-      ...enc,
-      x: { ...enc.x, axis: { labelAngle: 0 } },
-      ...(enc.color ? { color: { ...enc.color, legend: { labelLimit: 400 } } } : {}),
-    },
-  };
-}
-
-/** 4 for 'conv4'. */
-export function layerNumber(layer: ConvLayer): number {
-  return Number(layer.slice(4));
-}
-
 
 // ---- private helpers of figure 04
 

@@ -50,9 +50,12 @@ import { outlineBox, overlay, rgbImage, tileGridPng, type Rgb, type RgbImage } f
 import { hconcat, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import type { LayerName, SimulationObserver } from '../snn/observer';
 import { snnLogits } from '../train/evaluate';
-import { chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
-import { caption, cells, framesSlider, layerNumber, sampleSteps } from './localization';
+import { sampleSteps } from '../metrics/steps';
+import { layerNumber } from '../model/vgg';
+import { caption } from '../plot/heatmap';
+import { cells, framesSlider } from '../plot/spec';
 import type { FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
 
@@ -130,8 +133,8 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
   const showcase: { method: Method; layer: ConvLayer; T: number; steps: number[]; maps: HeatMap[]; probs: [number, number][] }[] = [];
 
   const parts = chunks(composites.map((_, p) => p), CHUNK);
+  const progress = chunkProgress(MULTI_OBJECT_FIGURE, parts.length);
   for (const [k, pidx] of parts.entries()) {
-    const started = Date.now();
     const list = pidx.map((p) => composites[p]);
     const x = compositesToTensor(list);
     try {
@@ -171,7 +174,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
     } finally {
       x.dispose();
     }
-    console.error(`${MULTI_OBJECT_FIGURE}: chunk ${k + 1}/${parts.length} (${list.length} pairs of ${H}×${W}; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${list.length} pairs of ${H}×${W}; ${ctx.snns.map((m) => `${m.method} T = ${m.timesteps}`).join(', ')}`);
   }
 
   // ---- rows

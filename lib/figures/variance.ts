@@ -36,7 +36,7 @@ import { heatmapVarianceOverSteps } from '../metrics/variance';
 import { overlay, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, heatmapSlider, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
-import { chunks, inputImage, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 export type { FigureResult };
 
@@ -130,8 +130,8 @@ function runMethod(ctx: FigureContext, model: SpikingModel, gamma: number, varia
   const { method, net, timesteps: T } = model;
   const out: MethodResult = { method, timesteps: T, sam: [], gradcam: [], gradcamAbsoluteEps: [], samStep: [], gradcamStep: [], tiles: [], sliderRows: [], sliderStride: 1, sliderStart: 1 };
   const parts = chunks(ctx.indices, Math.max(1, Math.min(CHUNK, Math.floor(GRADCAM_IMAGE_STEPS / T))));
+  const progress = chunkProgress(VARIANCE_FIGURE, parts.length, method);
   parts.forEach((idx, k) => {
-    const started = Date.now();
     const x = toTensor(ctx.val, idx);
     const sam = new SpikeActivationMap({ layers: [LAYER], gamma, variant });
     try {
@@ -167,7 +167,7 @@ function runMethod(ctx: FigureContext, model: SpikingModel, gamma: number, varia
       sam.dispose();
       x.dispose();
     }
-    console.error(`${VARIANCE_FIGURE}: ${method} chunk ${k + 1}/${parts.length} (${idx.length} images, T = ${T}) ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress.done(k, `${idx.length} images, T = ${T}`);
   });
   return out;
 }

@@ -15,9 +15,13 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     // writeSync may write less than asked for large buffers: loop until all bytes are out.
     for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // A full disk or a failing device: leave no half-written temporary file behind.
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`${file}: could not write (${e instanceof Error ? e.message : String(e)}); the previous file, if any, is unchanged`);
   }
+  fs.closeSync(fd);
   try {
     fs.renameSync(tmp, file);
   } catch (e) {
@@ -48,4 +52,34 @@ export function readJson<T = unknown>(file: string): T {
   } catch (e) {
     throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Replaces folder `dir` with what `fill(tmp)` writes into a fresh temporary folder beside it: the
+ * old folder is swapped out only after `fill` succeeded, so a failing run leaves `dir` as it was
+ * (never new train.bin beside old val.bin), and the temporary folder is removed on error.
+ */
+export function replaceFolderAtomic(dir: string, fill: (tmp: string) => void): void {
+  const abs = path.resolve(dir);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  const stamp = `${process.pid}.${Date.now().toString(36)}`;
+  const tmp = `${abs}.${stamp}.tmp`;
+  fs.mkdirSync(tmp);
+  try {
+    fill(tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = `${abs}.${stamp}.old`;
+  const had = fs.existsSync(abs);
+  if (had) fs.renameSync(abs, old);
+  try {
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    if (had) fs.renameSync(old, abs);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (had) fs.rmSync(old, { recursive: true, force: true });
 }

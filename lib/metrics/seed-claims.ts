@@ -19,22 +19,13 @@ export interface SeedVerdict {
   verdict: Verdict;
 }
 
-/** A claim judged over several seeds. */
-export interface SeedClaim {
+/**
+ * A claim judged over several seeds: a `Claim` whose value is the seeds' mean, interval the
+ * envelope of theirs, n the fewest images any seed used, and verdict the combined one.
+ */
+export interface SeedClaim extends Claim {
   /** Figure (metrics file name without .json) the claim comes from. */
   figure: string;
-  id: string;
-  statement: string;
-  metric: string;
-  /** Mean of the seeds' values. */
-  value: number;
-  /** [min of the seeds' lows, max of their highs]. */
-  interval: [number, number];
-  level: number;
-  /** Fewest images any seed judged the claim on. */
-  n: number;
-  seeds: number[];
-  verdict: Verdict;
   per_seed: SeedVerdict[];
 }
 

@@ -28,3 +28,14 @@ function extremum(values: readonly number[], sign: 1 | -1, what: string): StepEx
   });
   return best;
 }
+
+/**
+ * `n` 0-based steps spread evenly over first..T-1, ending at the last:
+ * `first + round((j+1)·(T−first)/n) − 1`, e.g. T = 30, n = 10 → 2, 5, …, 29. When n exceeds the
+ * steps available some repeat (a short run shown on a longer run's columns). `first` = 1 skips
+ * SAM's first step, which is empty by definition (the paper variant has no earlier spikes).
+ */
+export function sampleSteps(T: number, n: number, first = 0): number[] {
+  const span = T - first;
+  return Array.from({ length: n }, (_, j) => Math.max(first, first + Math.round(((j + 1) * span) / n) - 1));
+}

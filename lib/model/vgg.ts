@@ -150,3 +150,8 @@ export function convOutputSize(i: number, height: number, width: number): [numbe
   for (let j = 0; j < i; j++) if (VGG11_POOL_AFTER.has(j)) { h /= 2; w /= 2; }
   return [h, w];
 }
+
+/** 4 for 'conv4'. */
+export function layerNumber(layer: string): number {
+  return Number(layer.slice(4));
+}

@@ -342,3 +342,33 @@ export function withColourBar(image: RgbImage, low = '0', high = '1', fontScale 
   drawText(out, high, Math.max(left, left + barW - textWidth(high, fontScale)), top + barH + gap, fontScale);
   return out;
 }
+
+/** A copy of `tile` with `text` in its top-left corner, white on a black shadow (legible on jet colours). */
+export function stamp(tile: RgbImage, text: string): RgbImage {
+  const out = { ...tile, data: tile.data.slice() };
+  drawText(out, text, 2, 2, 1, [0, 0, 0]);
+  drawText(out, text, 1, 1, 1, [255, 255, 255]);
+  return out;
+}
+
+/** A copy of `tile` with a 10-px black strip below it holding `text` in white (keeps the map itself uncovered). */
+export function caption(tile: RgbImage, text: string): RgbImage {
+  const strip = 10;
+  const out: RgbImage = { height: tile.height + strip, width: tile.width, data: new Uint8Array((tile.height + strip) * tile.width * 3) };
+  out.data.set(tile.data);
+  drawText(out, text, 1, tile.height + 1, 1, [255, 255, 255]);
+  return out;
+}
+
+/** Images stacked top to bottom on white, left-aligned, `gap` px apart. */
+export function stackImages(images: readonly RgbImage[], gap = 8): RgbImage {
+  const width = Math.max(...images.map((m) => m.width));
+  const height = images.reduce((h, m) => h + m.height, 0) + gap * Math.max(0, images.length - 1);
+  const out: RgbImage = { height, width, data: new Uint8Array(height * width * 3).fill(255) };
+  let y0 = 0;
+  for (const m of images) {
+    for (let y = 0; y < m.height; y++) out.data.set(m.data.subarray(y * m.width * 3, (y + 1) * m.width * 3), ((y0 + y) * width) * 3);
+    y0 += m.height + gap;
+  }
+  return out;
+}

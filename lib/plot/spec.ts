@@ -3,6 +3,8 @@
  * and the field names to encode, so the same rows can also be written as CSV plot data.
  */
 
+import type { HeatMap } from '../explain/heatmap';
+
 /** A Vega-Lite v5 specification (kept loose: builders produce valid ones, users may extend). */
 export type VegaLiteSpec = Record<string, unknown> & { $schema?: string };
 
@@ -140,4 +142,46 @@ export function heatmapSlider(rows: Row[], o: HeatmapSliderOptions): VegaLiteSpe
     return { $schema: VEGA_LITE_SCHEMA, title: o.title, data: { values: rows }, params, facet: { column: { field: o.column, type: 'nominal' } }, spec: rest };
   }
   return { $schema: VEGA_LITE_SCHEMA, title: o.title, data: { values: rows }, ...unit };
+}
+
+/** One row per map cell for `heatmapSlider`, with `extra` fields (method, frame, step, …); values rounded to 1e-3. */
+export function cells(map: HeatMap, extra: Row): Row[] {
+  const rows: Row[] = [];
+  for (let y = 0; y < map.height; y++) {
+    for (let x = 0; x < map.width; x++) rows.push({ ...extra, x, y, value: Math.round(map.data[y * map.width + x] * 1000) / 1000 });
+  }
+  return rows;
+}
+
+/**
+ * A slider over frames 1..K with one panel per method: frame k shows step `max(1, round(k·T/K))`
+ * (1-based) of each method's run, so networks with different T move together. `rows` hold each
+ * shown step once, with the method's `T` (see `sampleSteps`); the frame → step mapping is a
+ * Vega expression, so a short run's steps are not repeated in the data.
+ */
+export function framesSlider(rows: Row[], frames: number, title: string, cell?: number): VegaLiteSpec {
+  const spec = heatmapSlider(rows, { x: 'x', y: 'y', value: 'value', step: 'step', column: 'method', title, cell });
+  const param = (spec.params as { value: number; bind: Record<string, unknown> }[])[0];
+  param.bind = { ...param.bind, min: 1, max: frames, name: 'frame ' };
+  // Start half way: SAM's first step is empty by definition (no earlier spikes).
+  param.value = Math.max(1, Math.ceil(frames / 2));
+  const unit = spec.spec as Record<string, unknown>;
+  unit.transform = [{ filter: `datum.step == max(1, round(t * datum.T / ${frames}))` }];
+  // Surrogate first, as in the paper.
+  const facet = spec.facet as { column: Record<string, unknown> };
+  facet.column = { ...facet.column, sort: ['surrogate', 'conversion'], title: null };
+  return spec;
+}
+
+/** A grouped bar chart with horizontal x labels and untruncated legend labels. */
+export function readableBars(spec: VegaLiteSpec): VegaLiteSpec {
+  const enc = spec.encoding as Record<string, Record<string, unknown>>;
+  return {
+    ...spec,
+    encoding: {
+      ...enc,
+      x: { ...enc.x, axis: { labelAngle: 0 } },
+      ...(enc.color ? { color: { ...enc.color, legend: { labelLimit: 400 } } } : {}),
+    },
+  };
 }

@@ -8,8 +8,28 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** Names of the layers a VGG11 SNN exposes to observers: conv1..conv8 and fc1. */
-export type LayerName = 'conv1' | 'conv2' | 'conv3' | 'conv4' | 'conv5' | 'conv6' | 'conv7' | 'conv8' | 'fc1';
+/** The layers a VGG11 SNN exposes to observers: conv1..conv8 and fc1. */
+export type VggLayerName = 'conv1' | 'conv2' | 'conv3' | 'conv4' | 'conv5' | 'conv6' | 'conv7' | 'conv8' | 'fc1';
+
+/**
+ * A layer an observer watches: any name (your own simulation can call `onStep('block3', …)`);
+ * spikelens' simulations of a VGG11 SNN emit the `VggLayerName`s and refuse other names.
+ */
+export type LayerName = VggLayerName | (string & {});
+
+/** The VGG11 layer names, in order. */
+export const VGG_LAYER_NAMES: readonly VggLayerName[] = ['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6', 'conv7', 'conv8', 'fc1'];
+
+/** A layer given as a name or a number: `4` or `'4'` → `'conv4'` (VGG11's conv layers 1..8); any other non-empty name as it is. */
+export function layerName(layer: string | number): LayerName {
+  if (typeof layer === 'number' || /^\d+$/.test(layer)) {
+    const n = Number(layer);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`layer ${layer} is not a conv layer of VGG11; use 1..8 (or a name like conv4, fc1)`);
+    return `conv${n}` as VggLayerName;
+  }
+  if (layer.trim() === '') throw new Error('layer name is empty');
+  return layer;
+}
 
 /** What the simulation tells observers before the first step. */
 export interface SimulationInfo {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { stateTensors, type SpikingVgg, type SnnState, type Probes, type StepContext } from './network';
-import type { LayerName, SimulationObserver } from './observer';
+import { VGG_LAYER_NAMES, type LayerName, type SimulationObserver } from './observer';
 
 /** Anything that yields input spikes step by step (e.g. a Poisson encoder). */
 export interface SpikeSource {
@@ -141,6 +141,8 @@ class Watchers {
 
   constructor(private readonly observers: readonly SimulationObserver[], private readonly timesteps: number) {
     this.record = new Set<LayerName>(observers.flatMap((o) => [...o.layers]));
+    const unknown = [...this.record].filter((l) => !(VGG_LAYER_NAMES as readonly string[]).includes(l));
+    if (unknown.length) throw new Error(`an observer watches ${unknown.map((l) => `'${l}'`).join(', ')}, which a VGG11 SNN does not have; its layers are ${VGG_LAYER_NAMES.join(', ')}`);
     this.wantOutput = observers.some((o) => o.onOutput);
   }
 

@@ -222,7 +222,8 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
     for (const w of optWeights) tensors[`opt/${w.name}`] = w.tensor;
     await saveCheckpoint(partial, tensors, { ...o.meta, epoch, epochs, seconds, opt: optWeights.map((w) => w.name), resume_key: settingsKey });
   }
-  await saveCheckpoint(o.checkpoint, task.variables, { ...o.meta, epochs, seconds });
+  // The final checkpoint records what made it too (covered by the checksum with the rest of the header).
+  await saveCheckpoint(o.checkpoint, task.variables, { ...o.meta, epochs, seconds, training: settingsKey });
   fs.rmSync(partial, { force: true });
   opt.dispose();
   const last = epochs[epochs.length - 1];

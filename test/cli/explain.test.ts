@@ -96,6 +96,19 @@ describe('explain CLI', () => {
     expect(a.width).toBeLessThan(5 * 144);
   });
 
+  it('explains a PyTorch state_dict (safetensors, SpikingJelly layout) given how its neurons run', () => {
+    const model = path.resolve('test/fixtures/torch/spikingjelly-vgg.safetensors');
+    const out = path.join(dir, 'torch.png');
+    const r = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', model, '--out', out, '--layers', '4', '--steps', '8', '--reset', 'zero', '--sample', '4']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/PyTorch VGG11 SNN, channels 4\/8\/16\/16\/32\/32\/32\/32, 3 classes, λ = 1, θ = 1, zero reset, T = 8/);
+    expect(r.out).toMatch(/^predicted class: [0-2], p = 0\.\d{3}$/m);
+    expect(PNG.sync.read(fs.readFileSync(out)).width).toBeGreaterThan(100);
+    const misuse = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--reset', 'zero']);
+    expect(misuse.code).toBe(1);
+    expect(oneLineError(misuse.err)).toMatch(/--reset and --padding describe a PyTorch \.safetensors model/);
+  });
+
   it('refuses a bad --out before any work, an oversized image from its header, and a .partial checkpoint', () => {
     const jpgOut = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', path.join(dir, 'x.jpg')]);
     expect(jpgOut.code).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { imageSize, modelSize, resampleArea } from '../../lib/cli/image-input';
+import { imageSize, imageStats, modelSize, resampleArea, unlikeTraining } from '../../lib/cli/image-input';
 
 describe('image-input', () => {
   it('reads the size from PNG and JPEG headers without decoding', () => {
@@ -27,5 +27,15 @@ describe('image-input', () => {
     // A non-integer factor (3 → 2): the middle pixel is split half and half.
     const row = new Uint8Array([0, 0, 0, 90, 90, 90, 180, 180, 180]);
     expect(Array.from(resampleArea({ width: 3, height: 1, data: row }, 2, 1).data)).toEqual([30, 30, 30, 150, 150, 150]);
+  });
+
+  it('flags an image unlike the training images (a bright photo against digits on black)', () => {
+    const digits = new Uint8Array(100 * 3); // 90 black pixels, 10 white
+    digits.fill(255, 0, 30);
+    const photo = new Uint8Array(100 * 3).fill(140);
+    const train = imageStats(digits);
+    expect(train).toEqual({ mean: 25.5, dark: 0.9 });
+    expect(unlikeTraining(imageStats(photo), train)).toBe('this image looks unlike the training images (dark pixels 0 % vs 90 %, mean brightness 140 vs 26 of 255)');
+    expect(unlikeTraining(imageStats(digits), train)).toBeNull();
   });
 });

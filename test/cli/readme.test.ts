@@ -1,6 +1,6 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
-import { boxesSection, pipelineSection, replaceSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import { boxesSection, gridSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -10,17 +10,18 @@ describe('generated README sections', () => {
     expect(() => replaceSection(`${text}\n<!-- x:start -->`, 'x', 'n', 'R.md')).toThrow(/exactly one/);
   });
 
-  it('training table: the numbers of train.json and whether each floor is met', () => {
+  it('training table: the numbers of train.json, peak memory where recorded, and whether each floor is met', () => {
     const t = trainingSection({
+      cpu: 'AMD EPYC',
       ann: { val_accuracy: 0.922, seconds: 171.9 },
-      snn_surrogate: { val_accuracy: 0.81, timesteps: 8, seconds: 663.2 },
-      snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 105.1 },
+      snn_surrogate: { val_accuracy: 0.81, timesteps: 8, seconds: 663.2, peak_rss_mb: 3174 },
+      snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 105.1, peak_rss_mb: null },
       total_training_seconds: 940.2,
     });
-    expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | ≥ 90 %: met |');
-    expect(t).toContain('| 81.0 % | T = 8 | 663 s | ≥ 85 %: **missed** |');
-    expect(t).toContain('within 5 points of the ANN: met');
-    expect(t).toContain('15.7 min');
+    expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | not recorded | ≥ 90 %: met |');
+    expect(t).toContain('| 81.0 % | T = 8 | 663 s | 3.1 GB | ≥ 85 %: **missed** |');
+    expect(t).toContain('| 88.0 % | T = 300 | 105 s | not recorded | within 5 points of the ANN: met |');
+    expect(t).toContain('All three trainings: 15.7 min on AMD EPYC.');
   });
 
   it('speed and pipeline tables quote their files', () => {
@@ -46,5 +47,29 @@ describe('generated README sections', () => {
     });
     expect(t).toContain('| sam surrogate | conv6 | 256 | 0.40 [0.35, 0.45] | 0.17 [0.12, 0.22] | 0.118 |');
     expect(t).toContain('| ann gradcam | conv6 | 256 | 0.14 [0.09, 0.19] | 0.76 [0.71, 0.81] |');
+  });
+
+  it('seeds table: the combined verdict beside each seed\'s, and a pointer when there is no claims run yet', () => {
+    expect(seedsSection(null)).toMatch(/No claims run yet: `npm run claims-run`/);
+    const t = seedsSection({
+      commit: 'abcdef1234', seeds: [42, 1, 2], summary: { holds: 1, fails: 0, inconclusive: 1 },
+      accuracies: [{ seed: 42, ann: 0.922, surrogate: 0.902, converted: 0.88 }],
+      claims: [
+        { figure: '01-variance', statement: 'A > B', value: 0.5, interval: [0.1, 0.9], n: 256, verdict: 'holds', per_seed: [{ seed: 42, verdict: 'holds' }, { seed: 1, verdict: 'holds' }, { seed: 2, verdict: 'holds' }] },
+        { figure: '06-multi-object', statement: 'C | D', value: 0.1, interval: [-0.2, 0.4], n: 0, verdict: 'inconclusive', per_seed: [{ seed: 42, verdict: 'holds' }, { seed: 1, verdict: 'inconclusive', measured: false }, { seed: 2, verdict: 'fails' }] },
+      ],
+    });
+    expect(t).toContain('Seeds 42, 1, 2 (code at commit abcdef1): 1 claims hold in every seed, 0 fail in every seed, 1 are inconclusive');
+    expect(t).toContain('| 42 | 92.2 % | 90.2 % | 88.0 % |');
+    expect(t).toContain('| 01-variance | A > B | 0.5 | [0.1, 0.9] | 256 | 42: holds, 1: holds, 2: holds | holds |');
+    expect(t).toContain('| 06-multi-object | C \\| D | 0.1 | [-0.2, 0.4] | 0 | 42: holds, 1: not measured, 2: fails | **inconclusive** |');
+  });
+
+  it('grid section: the conv6 table of the grid file', () => {
+    expect(gridSection(null)).toMatch(/No grid yet/);
+    const md = ['Encoding × padding grid (a):', '', '| x | pointing game (conv4) |', '', 'Encoding × padding grid (b):', '', '| x | pointing game (conv6) |', ''].join('\n');
+    const g = gridSection(md);
+    expect(g).toContain('pointing game (conv6)');
+    expect(g).not.toContain('pointing game (conv4)');
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  allocateDataset, batches, boxOf, classCounts, encodeDataset, itemOf, labelsTensor, loadDataset, saveDataset, setAnnotation, subset, toTensor,
+  allocateDataset, assertSameClasses, batches, loadSplits, boxOf, classCounts, encodeDataset, itemOf, labelsTensor, loadDataset, saveDataset, setAnnotation, subset, toTensor,
   type Dataset,
 } from '../../lib/data/dataset';
 import { Rng } from '../../lib/random';
@@ -76,6 +76,22 @@ describe('data set files', () => {
     const ds = sample();
     ds.labels[1] = 3;
     expect(() => saveDataset(path.join(dir, 'x.bin'), ds)).toThrow('sample: image 1 has label 3, outside 0..2');
+  });
+});
+
+describe('train and validation sets agree', () => {
+  it('loadSplits refuses a validation set with other classes or another image size, naming both files', () => {
+    const d = fs.mkdtempSync(path.join(dir, 'splits-'));
+    saveDataset(path.join(d, 'train.bin'), sample(6));
+    saveDataset(path.join(d, 'val.bin'), sample(3));
+    expect(loadSplits(d).val.size).toBe(3);
+    const other = allocateDataset('sample', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], 4, 6, 2);
+    saveDataset(path.join(d, 'val.bin'), other);
+    expect(() => loadSplits(d)).toThrow(`${path.join(d, 'val.bin')}: its classes differ from ${path.join(d, 'train.bin')}'s (3 vs 10 classes); rebuild both with the prepare stage (dvc repro)`);
+    const renamed = allocateDataset('sample', ['a', 'x', 'c'], 4, 6, 2);
+    expect(() => assertSameClasses(sample(2), 'train.bin', renamed, 'val.bin')).toThrow("val.bin: its classes differ from train.bin's (label 1 is 'b' vs 'x')");
+    const bigger = allocateDataset('sample', ['a', 'b', 'c'], 8, 6, 2);
+    expect(() => assertSameClasses(sample(2), 'train.bin', bigger, 'val.bin')).toThrow("val.bin: images are 6x8, train.bin's are 6x4");
   });
 });
 

@@ -24,7 +24,9 @@ describe('prepare stage', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^prepare: profile smoke, mnist-scenes, 64×64, seed 42$/m);
-    expect(r.out).toMatch(/prepare: wrote .*train\.bin: 64 images/);
+    expect(r.out).toMatch(/prepare: train\.bin: 64 images/);
+    expect(r.out).toMatch(/prepare: wrote .*\{train\.bin,val\.bin,meta\.json\}/);
+    expect(fs.readdirSync(path.dirname(out)).filter((f) => /\.(tmp|old)$/.test(f))).toEqual([]);
     const p = loadParams('params.yaml', 'smoke');
     const train = loadDataset(path.join(out, 'train.bin')), val = loadDataset(path.join(out, 'val.bin'));
     expect([train.size, val.size, train.height, train.width]).toEqual([p.data.train_size, p.data.val_size, 64, 64]);

@@ -128,7 +128,7 @@ describe('Tiny-ImageNet reader', () => {
     const dir = makeTree();
     const gone = path.join(dir, 'train', WNIDS[1], 'images', `${WNIDS[1]}_10.JPEG`);
     fs.rmSync(gone);
-    expect(() => readTinyImageNet(dir, 'train')).toThrow(`${gone}: missing image (listed in ${path.join(dir, 'train', WNIDS[1], `${WNIDS[1]}_boxes.txt`)})`);
+    expect(() => readTinyImageNet(dir, 'train')).toThrow(`${gone}: missing image (listed in ${path.join(dir, 'train', WNIDS[1], `${WNIDS[1]}_boxes.txt`)}:1)`);
   });
 
   it('a corrupt or truncated image stops with an error naming it', () => {
@@ -151,7 +151,42 @@ describe('Tiny-ImageNet reader', () => {
     expect(() => readTinyImageNetClasses(dir)).toThrow(`${path.join(dir, 'words.txt')}: no entry for class n04000004`);
     const small = makeTree();
     fs.writeFileSync(path.join(small, 'val', 'images', 'val_2.JPEG'), rgbJpeg(32, 64, [9, 9, 9]));
-    expect(() => readTinyImageNet(small, 'val')).toThrow(/val_2\.JPEG: image is 32×64, expected 64×64$/);
+    expect(() => readTinyImageNet(small, 'val')).toThrow(/val_2\.JPEG: image is 32×64, expected 64×64 like the other 5 images$/);
+  });
+
+  it('the odd-sized image is named even when it is the first one read', () => {
+    const dir = makeTree();
+    // val_0 is read first (file-number order); the other five are 64×64.
+    fs.writeFileSync(path.join(dir, 'val', 'images', 'val_0.JPEG'), rgbJpeg(48, 64, [9, 9, 9]));
+    expect(() => readTinyImageNet(dir, 'val')).toThrow(/val_0\.JPEG: image is 48×64, expected 64×64 like the other 5 images$/);
+  });
+
+  it('the whole annotation set is checked up front: boxes outside the image, unknown or repeated classes, empty classes', () => {
+    const list = (d: string) => path.join(d, 'val', 'val_annotations.txt');
+    const outside = makeTree();
+    fs.writeFileSync(list(outside), fs.readFileSync(list(outside), 'utf8').replace(/^val_5\.JPEG\t(\S+)\t.*$/m, 'val_5.JPEG\t$1\t1\t2\t64\t60'));
+    expect(() => readTinyImageNet(outside, 'val')).toThrow(`${list(outside)}:3: box 1,2,64,60 of val_5.JPEG lies outside its 64×64 image (inclusive pixel coordinates 0..63, 0..63)`);
+    const unknown = makeTree();
+    fs.appendFileSync(list(unknown), 'val_0.JPEG\tn09999999\t1\t2\t3\t4\n');
+    expect(() => readTinyImageNet(unknown, 'val')).toThrow(`${list(unknown)}:7: class n09999999 is not in ${path.join(unknown, 'wnids.txt')}`);
+    const twice = makeTree();
+    fs.writeFileSync(path.join(twice, 'wnids.txt'), `${WNIDS.join('\n')}\n${WNIDS[0]}\n`);
+    expect(() => readTinyImageNetClasses(twice)).toThrow(`${path.join(twice, 'wnids.txt')}:4: class ${WNIDS[0]} is listed twice (first on line 1)`);
+    const empty = makeTree();
+    fs.writeFileSync(list(empty), fs.readFileSync(list(empty), 'utf8').split('\n').filter((l) => !l.includes(WNIDS[2])).join('\n'));
+    expect(() => readTinyImageNet(empty, 'val')).toThrow(`${list(empty)}: no validation images for 1 kept class(es): ${WNIDS[2]}`);
+    const noTrain = makeTree();
+    fs.writeFileSync(path.join(noTrain, 'train', WNIDS[1], `${WNIDS[1]}_boxes.txt`), '\n');
+    expect(() => readTinyImageNet(noTrain, 'train')).toThrow(`lists no images for class ${WNIDS[1]} (label 1)`);
+  });
+
+  it('class folders that wnids.txt does not list are skipped with one counted warning', () => {
+    const dir = makeTree();
+    fs.mkdirSync(path.join(dir, 'train', 'n07777777', 'images'), { recursive: true });
+    const warnings: string[] = [];
+    const ds = readTinyImageNet(dir, 'train', { onWarning: (m) => warnings.push(m) });
+    expect(ds.classNames).toEqual(NAMES);
+    expect(warnings).toEqual([`1 class folder(s) under ${path.join(dir, 'train')} are not in wnids.txt and are skipped: n07777777`]);
   });
 
   it('buildSplit cuts Tiny-ImageNet to classes and size, balanced and seeded', () => {

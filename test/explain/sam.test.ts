@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SpikeActivationMap, type SamVariant } from '../../lib/explain/sam';
 import type { LayerName } from '../../lib/snn/observer';
 import { Rng } from '../../lib/random';
+import { vggArch } from '../../lib/model/vgg';
+import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
+import { simulate } from '../../lib/snn/simulate';
 import { useBackend } from '../helpers/tf';
 
 /** A spike train: T maps of shape [B,H,W,C], row-major, values 0/1. */
@@ -171,5 +174,29 @@ describe('SAM (streaming observer)', () => {
     expect(() => new SpikeActivationMap({ layers: [] })).toThrow('layers is empty');
     tf.dispose([s, bigger]);
     sam.dispose();
+  });
+});
+
+describe('layer names as plain strings', () => {
+  it("SAM takes 'conv4', '4', 4, 'fc1' and names of your own layers; a VGG11 simulation refuses names it does not have", () => {
+    const sam = new SpikeActivationMap({ layers: [4, 'conv6', '8', 'fc1', 'block3'] });
+    expect(sam.layers).toEqual(['conv4', 'conv6', 'conv8', 'fc1', 'block3']);
+    expect(() => new SpikeActivationMap({ layers: [9] })).toThrow('layer 9 is not a conv layer of VGG11; use 1..8 (or a name like conv4, fc1)');
+    // Your own simulation: any layer name, fed step by step.
+    sam.begin({ timesteps: 2, batch: 1, inputHeight: 4, inputWidth: 4 });
+    for (let t = 0; t < 2; t++) {
+      const s = tf.ones([1, 2, 2, 3]) as tf.Tensor4D;
+      sam.onStep('block3', t, s);
+      s.dispose();
+    }
+    expect(sam.steps('block3')).toBe(2);
+    // t = 2: each of 3 channels spiked once one step earlier: 3 · e^(−γ·1), γ = 0.5.
+    for (const v of sam.map('block3', 1).data) expect(v).toBeCloseTo(3 * Math.exp(-0.5), 5);
+    sam.dispose();
+    const net = SpikingVgg.create({ arch: vggArch(0.0625, 3), timesteps: 2, leak: 1, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: false }, new Rng(1));
+    const src = { step: () => tf.zeros([1, 16, 16, 3]) as tf.Tensor4D };
+    expect(() => simulate(net, src, { timesteps: 2, observers: [new SpikeActivationMap({ layers: ['block3'] })] }))
+      .toThrow("an observer watches 'block3', which a VGG11 SNN does not have; its layers are conv1, conv2, conv3, conv4, conv5, conv6, conv7, conv8, fc1");
+    net.dispose();
   });
 });

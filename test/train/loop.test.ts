@@ -10,7 +10,7 @@ import { train, TrainingError, type TrainTask } from '../../lib/train/loop';
 import { annTask } from '../../lib/train/tasks';
 import { annAccuracy } from '../../lib/train/evaluate';
 import { loadAnn } from '../../lib/train/store';
-import { saveCheckpoint } from '../../lib/train/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../../lib/train/checkpoint';
 import { toyDataset } from '../helpers/toy';
 import { useBackend, maxAbsDiff } from '../helpers/tf';
 
@@ -48,6 +48,9 @@ describe('training loop', () => {
     const wa = await weightsOf(a), wc = await weightsOf(c);
     for (const k of Object.keys(wa)) expect(maxAbsDiff(wa[k], wc[k]), k).toBeLessThan(1e-4);
     expect(fs.existsSync(path.join(dir, 'b.ckpt.partial'))).toBe(false);
+    // The final checkpoint records the settings, seed and data size that made it.
+    const final = loadCheckpoint<{ training: { settings: unknown; seed: number; train_size: number } }>(path.join(dir, 'b.ckpt')).meta.training;
+    expect(final).toMatchObject({ settings, seed: 9, train_size: 48 });
   });
 
   it('a partial written under other settings, edited by hand or not a partial at all is refused, naming what differs and what to do', async () => {
