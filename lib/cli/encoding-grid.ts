@@ -22,7 +22,7 @@ import { loadSnn } from '../train/store';
 import type { Params } from '../params';
 import { Rng } from '../random';
 import { SpikingVgg } from '../snn/network';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
+import { loadCheckpoint } from '../train/checkpoint';
 import { train } from '../train/loop';
 import { snnConfigFromParams } from '../train/snn-config';
 import { snnTask } from '../train/tasks';
@@ -105,7 +105,7 @@ runMain('encoding-grid', async () => {
     const ckpt = path.join(args.checkpoints, `${tag}.ckpt`);
     const key = gridKey(p, encoder, padding, epochs, trainSet);
     const stored = (file: string) => fs.existsSync(file) && loadCheckpoint<{ grid_key?: string }>(file).meta.grid_key === key;
-    for (const stale of [ckpt, `${ckpt}.training.partial`]) {
+    for (const stale of [ckpt, `${ckpt}.partial`]) {
       if (fs.existsSync(stale) && !stored(stale)) {
         console.error(`encoding-grid: ${stale} was trained under other settings; removing it`);
         fs.rmSync(stale);
@@ -117,28 +117,24 @@ runMain('encoding-grid', async () => {
     let seconds: number;
     const reused = stored(ckpt);
     if (reused) {
+      // The training loop's final checkpoint keeps its epoch log: the accuracy is the last epoch's.
       const loaded = loadSnn(ckpt);
       net = loaded.model;
-      valAccuracy = Number(loaded.meta.val_accuracy);
-      seconds = Number(loaded.meta.train_seconds);
+      const log = loaded.meta.epochs as Array<{ val_accuracy: number }>;
+      valAccuracy = log[log.length - 1].val_accuracy;
+      seconds = Math.round(Number(loaded.meta.seconds) * 10) / 10;
       console.error(`encoding-grid: reusing ${ckpt} (val ${(100 * valAccuracy).toFixed(1)} %)`);
     } else {
       const config = snnConfigFromParams(p, trainSet.classNames.length, padding);
       const rng = new Rng(p.seed).fork('train-snn');
       net = SpikingVgg.create(config, rng.fork('init'));
-      const tmp = `${ckpt}.training`;
+      // train() writes the final checkpoint only once every epoch is done (a .partial until then).
       const result = await train(snnTask(net, encoder, p.snn.timesteps, rng.fork('eval'), trainSet, p.train_snn.calibration_images), {
-        settings: { ...p.train_snn, epochs }, train: trainSet, val: valSet, rng, checkpoint: tmp,
+        settings: { ...p.train_snn, epochs }, train: trainSet, val: valSet, rng, checkpoint: ckpt,
         meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder, profile: p.profile, image_size: [trainSet.height, trainSet.width], grid_key: key },
       });
       valAccuracy = result.val_accuracy;
       seconds = Math.round(result.seconds * 10) / 10;
-      // Store the final net with its accuracy, under its own name only once complete.
-      net.dispose();
-      const loaded = loadSnn(tmp);
-      net = loaded.model;
-      await saveCheckpoint(ckpt, net.namedVariables(), { ...loaded.meta, val_accuracy: valAccuracy, train_seconds: seconds });
-      fs.rmSync(tmp, { force: true });
     }
     try {
       const t0 = performance.now();

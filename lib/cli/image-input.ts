@@ -105,7 +105,7 @@ export function resampleArea(src: RgbBytes, width: number, height: number): RgbB
 /** Simple appearance statistics of RGB bytes: mean brightness (0..255) and the share of dark pixels (every channel < 32). */
 export interface ImageStats { mean: number; dark: number }
 
-/** Statistics of `count` images laid out one after another in `data` (n pixels each, RGB). */
+/** Statistics of RGB bytes: one image, or many laid out one after another (a data set's `images`). */
 export function imageStats(data: Uint8Array): ImageStats {
   let sum = 0, dark = 0;
   const n = data.length / 3;
