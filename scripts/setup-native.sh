@@ -6,7 +6,10 @@
 # C/eager API in libtensorflow_cc.so.2 + libtensorflow_framework.so.2, with the C headers, so:
 #   1. take those libraries and headers out of the pinned wheel (cached in .spikelens/native/),
 #   2. install the tfjs-node package without its install script,
-#   3. build its N-API addon with node-gyp against them and the local Node headers.
+#   3. build its N-API addon with node-gyp against them and the local Node headers,
+#   4. compile spikelens's fused LIF/BNTT kernels (lib/kernels/native/spikelens_ops.cc) against the
+#      wheel's C++ headers, into the package's deps/ beside the addon, named by a hash of the source
+#      (lib/kernels/native.ts loads the build that matches the source; an edit rebuilds it).
 # The addon's RUNPATH ($ORIGIN/../../deps/lib, set by the package's binding.gyp) finds the
 # libraries without LD_LIBRARY_PATH. Any failure leaves the project on wasm and says why.
 #
@@ -32,27 +35,57 @@ esac
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || giveup "only Linux x86_64 wheels are wired up"
 
 addon="node_modules/@tensorflow/$pkg/lib/napi-v8/tfjs_binding.node"
-if [ -f "$addon" ] && node -e "require('@tensorflow/$pkg')" >/dev/null 2>&1; then
+cache="$root/.spikelens/native/$wheel-$TF_VERSION"
+ops_src="lib/kernels/native/spikelens_ops.cc"
+ops_name="spikelens_ops-$(sha256sum "$ops_src" | cut -c1-12).node"
+ops="node_modules/@tensorflow/$pkg/deps/$ops_name"
+
+# 4. the fused kernels (needs the cache's C++ headers and the addon's deps/ folder)
+build_ops() {
+  [ -f "$ops" ] && return 0
+  local nodedir log="$root/.spikelens/native/build-ops.log"
+  nodedir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  say "compiling the fused LIF/BNTT kernels ($ops_src, ~15 s)"
+  rm -f "node_modules/@tensorflow/$pkg/deps"/spikelens_ops-*.node
+  # -march=native: built on the machine that runs it; -ffp-contract=off keeps float32 results
+  # equal to tfjs's separate multiply and add; -fno-trapping-math lets compare-and-select vectorise.
+  if g++ -std=c++17 -shared -fPIC -O3 -march=native -ffp-contract=off -fno-trapping-math \
+      -DNODE_GYP_MODULE_NAME=spikelens_ops -D_GLIBCXX_USE_CXX11_ABI=1 -DEIGEN_MAX_ALIGN_BYTES=64 \
+      -I"$cache/include" -I"$nodedir/include/node" "$ops_src" -o "$ops.tmp" \
+      -L"$cache/lib" -l:libtensorflow_framework.so.2 '-Wl,-rpath,$ORIGIN/lib' >"$log" 2>&1; then
+    mv "$ops.tmp" "$ops"
+    say "fused kernels ready ($ops_name)"
+  else
+    rm -f "$ops.tmp"
+    say "the fused kernels did not compile (log: $log); spikelens runs its slower tfjs ops instead"
+  fi
+}
+
+# The cache holds the wheel's libraries and every header (the C API for the addon, the C++ framework
+# headers for the fused kernels); .complete-v2 marks one extracted with both.
+cache_ready() { [ -f "$cache/.complete-v2" ]; }
+if [ -f "$addon" ] && cache_ready && node -e "require('@tensorflow/$pkg')" >/dev/null 2>&1; then
+  build_ops
   say "native backend ready (@tensorflow/$pkg against $wheel $TF_VERSION)"
   exit 0
 fi
 
 # 1. libraries and headers from the wheel, once per machine checkout
-cache="$root/.spikelens/native/$wheel-$TF_VERSION"
-if [ ! -f "$cache/.complete" ]; then
+if ! cache_ready; then
   say "fetching the $wheel $TF_VERSION wheel from PyPI for its TensorFlow C libraries (~230 MB, once)"
   rm -rf "$cache" && mkdir -p "$cache/wheel" || giveup "cannot create $cache"
   .venv/bin/python -m pip download --disable-pip-version-check --quiet --no-deps --only-binary=:all: \
     --python-version 3.11 --platform manylinux2014_x86_64 "$wheel==$TF_VERSION" -d "$cache/wheel" \
     || giveup "pip could not download $wheel==$TF_VERSION"
-  say "extracting libtensorflow_cc, libtensorflow_framework and the C headers"
+  say "extracting libtensorflow_cc, libtensorflow_framework and the headers"
   .venv/bin/python - "$cache" <<'PY' || giveup "could not extract the libraries from the wheel"
 import glob, os, shutil, sys, zipfile
 cache = sys.argv[1]
 whl = glob.glob(os.path.join(cache, "wheel", "*.whl"))[0]
 libs = {"tensorflow/libtensorflow_cc.so.2", "tensorflow/libtensorflow_framework.so.2"}
-# The C API headers and what they include (status/tstring helpers moved into tsl in 2.12).
-HEADERS = tuple("tensorflow/include/" + p for p in ("tensorflow/c/", "tensorflow/tsl/", "tsl/", "tensorflow/core/platform/"))
+# Every header: the C API the addon uses and the C++ framework (with Eigen, absl, protobuf) the
+# fused kernels compile against.
+HEADERS = ("tensorflow/include/",)
 with zipfile.ZipFile(whl) as z:
     for m in z.infolist():
         n = m.filename
@@ -77,7 +110,7 @@ PY
   ln -sf libtensorflow_cc.so.2 "$cache/lib/libtensorflow.so"
   ln -sf libtensorflow_cc.so.2 "$cache/lib/libtensorflow.so.2"
   ln -sf libtensorflow_framework.so.2 "$cache/lib/libtensorflow_framework.so"
-  touch "$cache/.complete"
+  touch "$cache/.complete-v2"
 fi
 
 # 2. the package, without its downloading install script
@@ -102,4 +135,5 @@ log="$root/.spikelens/native/build-$pkg.log"
   || giveup "the addon build failed (log: $log)"
 TF_CPP_MIN_LOG_LEVEL=2 node -e "require('@tensorflow/$pkg')" >/dev/null 2>>"$log" \
   || giveup "the built addon does not load (log: $log)"
+build_ops
 say "native backend ready (@tensorflow/$pkg against $wheel $TF_VERSION)"

@@ -9,6 +9,7 @@
  * statistics of step t. Steps beyond the trained T reuse the last step's statistics.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeKernels } from '../kernels/native';
 
 export const BNTT_EPS = 1e-4;
 export const BNTT_MOMENTUM = 0.1;
@@ -194,6 +195,8 @@ export class Bntt {
  * Returns the batch mean and biased variance [T, 1, C] too (outside the gradient).
  */
 function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const native = nativeKernels();
+  if (native) return normaliseFused(native, x, gamma);
   const n = x.shape[1] as number;
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -217,6 +220,27 @@ function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor;
   const y = op(x, gamma);
   // The statistics were kept past the op's own tidy: hand them to the caller's scope.
+  const [mean, variance] = stats.map((t) => { const c = tf.clone(t); t.dispose(); return c; });
+  return { y, mean, variance };
+}
+
+/** `normaliseWithBatchStats` with the fused native kernels (statistics summed in double). */
+function normaliseFused(k: NonNullable<ReturnType<typeof nativeKernels>>, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const T = x.shape[0];
+  let stats: tf.Tensor[] = [];
+  const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
+    const r = k.bnttForward(xs, g, T, BNTT_EPS);
+    stats = [tf.keep(r.mean), tf.keep(r.variance)];
+    save([xs, g, r.mean, r.variance]);
+    return {
+      value: r.y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xv, gv, mean, variance] = saved;
+        return k.bnttBackward(dy, xv, gv, mean, variance, T, BNTT_EPS);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor;
+  const y = op(x, gamma);
   const [mean, variance] = stats.map((t) => { const c = tf.clone(t); t.dispose(); return c; });
   return { y, mean, variance };
 }

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SURROGATE, spike, type Surrogate } from './surrogate';
 import type { NeuronRun, NeuronState, RunOptions, SpikingNeuron } from './neuron';
+import { nativeKernels, type LifKernelAttrs, type NativeKernels, type SurrogateKernelAttrs } from '../kernels/native';
 
 export { spike, SURROGATE_SCALE } from './surrogate';
 
@@ -111,6 +112,9 @@ export class Lif implements SpikingNeuron {
   run(state: NeuronState | null, currents: tf.Tensor, timesteps: number, opts: RunOptions = {}): NeuronRun {
     const b = currents.shape[0] / timesteps;
     const u0 = state?.[0] ?? tf.zeros([b, ...currents.shape.slice(1)]);
+    const native = nativeKernels();
+    const sg = kernelSurrogate(this.surrogate);
+    if (native && sg) return this.runFused(native, sg, u0, currents, timesteps, opts.differentiable !== false);
     if (opts.differentiable === false) {
       // Inference: the same forward loop, without the custom-gradient wrapper or saved membranes.
       const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(currents, u0, timesteps, false) : this.forwardFti(currents, u0, timesteps, false);
@@ -126,6 +130,27 @@ export class Lif implements SpikingNeuron {
     // A zero initial state is left to the caller's tidy: the gradient tape still refers to it.
     const spikes = op(currents, u0);
     // The forward kept its final membrane past its own tidy; hand it to the caller's scope instead.
+    const kept = final as unknown as tf.Tensor;
+    const membrane = tf.clone(kept);
+    kept.dispose();
+    return { spikes, state: [membrane] };
+  }
+
+  /** `run` with the fused native kernels (lib/kernels/native.ts): the same arithmetic in one kernel each way. */
+  private runFused(k: NativeKernels, sg: SurrogateKernelAttrs, u0: tf.Tensor, currents: tf.Tensor, timesteps: number, differentiable: boolean): NeuronRun {
+    const a: LifKernelAttrs = { timesteps, leak: this.config.leak, threshold: this.config.threshold, reset: this.config.reset, order: this.config.order };
+    if (!differentiable) {
+      const r = k.lifForward(currents, u0, a, false);
+      return { spikes: r.spikes, state: [r.final] };
+    }
+    let final: tf.Tensor | null = null;
+    const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
+      const r = k.lifForward(I, init, a, true);
+      final = tf.keep(r.final);
+      save([r.membranes as tf.Tensor]);
+      return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.lifBackward(dy, saved[0], a, sg) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
+    const spikes = op(currents, u0);
     const kept = final as unknown as tf.Tensor;
     const membrane = tf.clone(kept);
     kept.dispose();
@@ -198,5 +223,14 @@ export class Lif implements SpikingNeuron {
       g = g ? tf.add(G[t], carry(g, t)) : G[t];
     }
     return [tf.concat(dI, 0), g as tf.Tensor];
+  }
+}
+
+/** The surrogate as the fused backward kernel takes it, or null for one it does not implement. */
+function kernelSurrogate(s: Surrogate): SurrogateKernelAttrs | null {
+  switch (s.spec.kind) {
+    case 'piecewise-linear': return { kind: 'piecewise-linear', param: s.spec.scale };
+    case 'fast-sigmoid': return { kind: 'fast-sigmoid', param: s.spec.slope };
+    default: return null;
   }
 }

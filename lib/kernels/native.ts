@@ -1,0 +1,149 @@
+/**
+ * Fused TensorFlow kernels for the native backend: the LIF recursion over T steps and its BPTT, and
+ * BNTT's training-mode batch norm and its gradient, each one kernel instead of a chain of
+ * element-wise tfjs ops (lib/kernels/native/spikelens_ops.cc says what each computes).
+ *
+ * scripts/setup-native.sh compiles the C++ source against the TensorFlow wheel the native backend
+ * uses and puts the library beside that backend's addon, named by a hash of the source (an edited
+ * source is never matched with an old build). `nativeKernels()` loads it the first time it is
+ * asked on the 'tensorflow' backend and returns null elsewhere (wasm, cpu), when the library is
+ * missing (one note on stderr) or when `SPIKELENS_FUSED=0`; lib/snn then uses its tfjs ops, which
+ * compute the same (test/snn/native-kernels.test.ts compares the two).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The C++ source of the kernels. */
+export const NATIVE_KERNELS_SOURCE = path.join(__dirname, 'native', 'spikelens_ops.cc');
+
+/** Neuron order and reset codes the LIF kernels take. */
+export const LIF_ORDER = { 'integrate-then-fire': 0, 'fire-then-integrate': 1 } as const;
+export const LIF_RESET = { subtract: 0, zero: 1, none: 2 } as const;
+/** Surrogate codes the LIF backward kernel takes. */
+export const SURROGATE_KIND = { 'piecewise-linear': 0, 'fast-sigmoid': 1 } as const;
+
+/** Attributes of the LIF kernels. */
+export interface LifKernelAttrs {
+  timesteps: number;
+  leak: number;
+  threshold: number;
+  reset: keyof typeof LIF_RESET;
+  order: keyof typeof LIF_ORDER;
+}
+
+/** The surrogate as the backward kernel takes it: its code and parameter. */
+export interface SurrogateKernelAttrs {
+  kind: keyof typeof SURROGATE_KIND;
+  /** Scale (piecewise-linear) or slope (fast sigmoid). */
+  param: number;
+}
+
+/** The fused kernels (tensors in and out are ordinary tfjs tensors). */
+export interface NativeKernels {
+  /** LIF over T steps: currents [T·B, …], u0 [B, …] → spikes, the membranes spikes were read from (when `save`), final membrane. */
+  lifForward(currents: tf.Tensor, u0: tf.Tensor, a: LifKernelAttrs, save: boolean): { spikes: tf.Tensor; membranes: tf.Tensor | null; final: tf.Tensor };
+  /** BPTT of `lifForward`: ∂L/∂spikes and the saved membranes → [∂L/∂currents, ∂L/∂u0]. */
+  lifBackward(dy: tf.Tensor, membranes: tf.Tensor, a: LifKernelAttrs, s: SurrogateKernelAttrs): [tf.Tensor, tf.Tensor];
+  /** BNTT training forward: x [T·N, …, C] time-major, γ [T, …, C] → y and the batch mean and biased variance (γ's shape). */
+  bnttForward(x: tf.Tensor, gamma: tf.Tensor, timesteps: number, epsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor };
+  /** Gradient of `bnttForward` → [∂L/∂x, ∂L/∂γ]. */
+  bnttBackward(dy: tf.Tensor, x: tf.Tensor, gamma: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, timesteps: number, epsilon: number): [tf.Tensor, tf.Tensor];
+}
+
+/** The file name the build of the current source has (`spikelens_ops-<hash>.node`). */
+export function nativeKernelsFileName(source = NATIVE_KERNELS_SOURCE): string {
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+  return `spikelens_ops-${hash}.node`;
+}
+
+/** Where the library for the current source is (beside a native backend's addon), or null. */
+export function nativeKernelsFile(): string | null {
+  const name = nativeKernelsFileName();
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    let dir: string;
+    try {
+      dir = path.dirname(require.resolve(`${pkg}/package.json`));
+    } catch {
+      continue;
+    }
+    const file = path.join(dir, 'deps', name);
+    if (fs.existsSync(file)) return file;
+  }
+  return null;
+}
+
+interface NodeBackend {
+  binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number };
+  executeMultipleOutputs(name: string, attrs: { name: string; type: number; value: number | boolean }[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
+}
+
+let loaded: NativeKernels | null | undefined;
+let enabled = process.env.SPIKELENS_FUSED !== '0';
+
+/** Turns the fused kernels off (false) or back on; tests and benchmarks compare both paths. */
+export function setFusedKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** The fused kernels when the native backend runs and they are built (and not turned off); else null. */
+export function nativeKernels(): NativeKernels | null {
+  if (!enabled || tf.getBackend() !== 'tensorflow') return null;
+  if (loaded !== undefined) return loaded;
+  const file = nativeKernelsFile();
+  if (!file) {
+    console.error('spikelens: the fused LIF/BNTT kernels are not built for this source (run `bash scripts/setup.sh`); using the slower tfjs ops');
+    loaded = null;
+    return null;
+  }
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, file);
+  } catch (e) {
+    console.error(`spikelens: could not load ${file} (${(e as Error).message.split('\n')[0]}); using the slower tfjs ops`);
+    loaded = null;
+    return null;
+  }
+  loaded = bind(tf.backend() as unknown as NodeBackend);
+  return loaded;
+}
+
+function bind(backend: NodeBackend): NativeKernels {
+  const { TF_ATTR_INT: INT, TF_ATTR_FLOAT: FLOAT, TF_ATTR_BOOL: BOOL } = backend.binding;
+  const lifAttrs = (a: LifKernelAttrs) => [
+    { name: 'timesteps', type: INT, value: a.timesteps },
+    { name: 'leak', type: FLOAT, value: a.leak },
+    { name: 'threshold', type: FLOAT, value: a.threshold },
+    { name: 'reset', type: INT, value: LIF_RESET[a.reset] },
+    { name: 'order', type: INT, value: LIF_ORDER[a.order] },
+  ];
+  const bnAttrs = (timesteps: number, epsilon: number) => [
+    { name: 'timesteps', type: INT, value: timesteps },
+    { name: 'epsilon', type: FLOAT, value: epsilon },
+  ];
+  return {
+    lifForward(currents, u0, a, save) {
+      const [spikes, membranes, final] = backend.executeMultipleOutputs('SpikelensLifForward', [...lifAttrs(a), { name: 'save', type: BOOL, value: save }], [currents, u0], 3);
+      if (save) return { spikes, membranes, final };
+      membranes.dispose();
+      return { spikes, membranes: null, final };
+    },
+    lifBackward(dy, membranes, a, s) {
+      const attrs = [...lifAttrs(a),
+        { name: 'surrogate', type: INT, value: SURROGATE_KIND[s.kind] },
+        { name: 'surrogate_param', type: FLOAT, value: s.param },
+        // As lib/snn/surrogate.ts multiplies by scale/θ (one float32 from the JS quotient).
+        { name: 'surrogate_param_over_threshold', type: FLOAT, value: s.param / a.threshold }];
+      const [dI, du0] = backend.executeMultipleOutputs('SpikelensLifBackward', attrs, [dy, membranes], 2);
+      return [dI, du0];
+    },
+    bnttForward(x, gamma, timesteps, epsilon) {
+      const [y, mean, variance] = backend.executeMultipleOutputs('SpikelensBnttForward', bnAttrs(timesteps, epsilon), [x, gamma], 3);
+      return { y, mean, variance };
+    },
+    bnttBackward(dy, x, gamma, mean, variance, timesteps, epsilon) {
+      const [dx, dg] = backend.executeMultipleOutputs('SpikelensBnttBackward', bnAttrs(timesteps, epsilon), [dy, x, gamma, mean, variance], 2);
+      return [dx, dg];
+    },
+  };
+}

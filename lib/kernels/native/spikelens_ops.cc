@@ -1,0 +1,479 @@
+// Fused TensorFlow CPU kernels for spikelens's native backend (tfjs-node).
+//
+// tfjs runs a LIF recursion or a batch norm as a chain of element-wise kernels, each one a full
+// pass over memory with its own launch (about 30 passes per layer and training step). These
+// kernels do the same arithmetic in one or two passes, multithreaded on TensorFlow's own pool:
+//
+//   SpikelensLifForward / SpikelensLifBackward   the LIF recursion over T steps and its BPTT
+//   SpikelensBnttForward / SpikelensBnttBackward per-step batch norm (BNTT) in training mode
+//
+// The arithmetic follows lib/snn/lif.ts, lib/snn/surrogate.ts and lib/snn/bntt.ts operation by
+// operation (float32, the same order; compiled without FMA contraction), so the LIF forward is
+// bit-identical to the tfjs ops; batch-norm statistics are summed in double. Tests compare every
+// kernel with the tfjs implementation (test/snn/native-kernels.test.ts).
+//
+// Built by scripts/setup-native.sh against the TensorFlow wheel's headers; loaded by
+// lib/kernels/native.ts (the N-API stub at the end makes the library loadable with
+// process.dlopen, which runs the op registrations below).
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+
+using namespace tensorflow;  // NOLINT
+
+namespace {
+
+// Reset modes and neuron orders, as the attrs encode them (lib/kernels/native.ts).
+constexpr int kResetSubtract = 0, kResetZero = 1, kResetNone = 2;
+constexpr int kIntegrateThenFire = 0, kFireThenIntegrate = 1;
+// Surrogates: 0 piecewise-linear (param = scale), 1 fast sigmoid (param = slope).
+constexpr int kPiecewiseLinear = 0, kFastSigmoid = 1;
+
+// Runs fn(begin, end) over [0, total) on TensorFlow's intra-op pool.
+void ParallelRange(OpKernelContext* ctx, int64_t total, int64_t cost_per_unit, const std::function<void(int64_t, int64_t)>& fn) {
+  auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
+  workers->ParallelFor(total, cost_per_unit, fn);
+}
+
+// dS/du of the spike read from membrane x, as lib/snn/surrogate.ts computes it (float32 ops in order).
+inline float SurrogateGrad(float x, float theta, int kind, float param_over_theta, float param) {
+  if (kind == kPiecewiseLinear) {
+    // relu(θ − |x − θ|) · (scale/θ)
+    float a = x - theta;
+    float b = std::fabs(a);
+    float c = theta - b;
+    float d = c > 0.f ? c : 0.f;
+    return d * param_over_theta;
+  }
+  // 1 / (|x − θ|·slope + 1)²
+  float a = std::fabs(x - theta) * param;
+  float d = a + 1.f;
+  return 1.f / (d * d);
+}
+
+Status SameAsInput0(shape_inference::InferenceContext* c) {
+  c->set_output(0, c->input(0));
+  return OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// LIF forward: currents [T·B, …] time-major, u0 [B, …] → spikes [T·B, …], the membranes the spikes
+// were read from (integrate-then-fire: pre-reset v_t; fire-then-integrate: u_{t−1}) when `save`,
+// else an empty tensor, and the final membrane [B, …].
+REGISTER_OP("SpikelensLifForward")
+    .Input("currents: float")
+    .Input("u0: float")
+    .Attr("timesteps: int")
+    .Attr("leak: float")
+    .Attr("threshold: float")
+    .Attr("reset: int")
+    .Attr("order: int")
+    .Attr("save: bool")
+    .Output("spikes: float")
+    .Output("membranes: float")
+    .Output("final: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->UnknownShape());
+      c->set_output(2, c->input(1));
+      return OkStatus();
+    });
+
+struct LifPointers {
+  const float* __restrict__ I;
+  const float* __restrict__ u0;
+  float* __restrict__ S;
+  float* __restrict__ V;  // null: not saved
+  float* __restrict__ U;
+};
+
+template <int ORDER, int RESET>
+inline float ResetOf(float x, float s, float theta) {
+  return RESET == kResetSubtract ? x - s * theta : RESET == kResetZero ? x * (1.f - s) : x;
+}
+
+// Neurons [begin, end) over all T steps; time outer so that each step streams through memory.
+// λ = 1 multiplies by 1 (exact), as the tfjs path's skipped multiply.
+template <int ORDER, int RESET>
+void LifForwardRange(const LifPointers& p, int T, int64_t n, float lam, float theta, int64_t begin, int64_t end) {
+  float* __restrict__ U = p.U;
+  for (int64_t i = begin; i < end; i++) U[i] = p.u0[i];
+  for (int t = 0; t < T; t++) {
+    const int64_t off = static_cast<int64_t>(t) * n;
+    const float* __restrict__ I = p.I + off;
+    float* __restrict__ S = p.S + off;
+    if (p.V) {
+      float* __restrict__ V = p.V + off;
+      for (int64_t i = begin; i < end; i++) {
+        const float u = U[i];
+        if (ORDER == kIntegrateThenFire) {
+          const float v = u * lam + I[i];
+          const float s = static_cast<float>(v > theta);
+          S[i] = s; V[i] = v; U[i] = ResetOf<ORDER, RESET>(v, s, theta);
+        } else {
+          const float s = static_cast<float>(u > theta);
+          S[i] = s; V[i] = u; U[i] = ResetOf<ORDER, RESET>(u, s, theta) * lam + I[i];
+        }
+      }
+    } else {
+      for (int64_t i = begin; i < end; i++) {
+        const float u = U[i];
+        if (ORDER == kIntegrateThenFire) {
+          const float v = u * lam + I[i];
+          const float s = static_cast<float>(v > theta);
+          S[i] = s; U[i] = ResetOf<ORDER, RESET>(v, s, theta);
+        } else {
+          const float s = static_cast<float>(u > theta);
+          S[i] = s; U[i] = ResetOf<ORDER, RESET>(u, s, theta) * lam + I[i];
+        }
+      }
+    }
+  }
+}
+
+class LifForwardOp : public OpKernel {
+ public:
+  explicit LifForwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("leak", &leak_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("threshold", &theta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reset", &reset_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("order", &order_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("save", &save_));
+    OP_REQUIRES(ctx, T_ >= 1, errors::InvalidArgument("timesteps must be >= 1"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& currents = ctx->input(0);
+    const Tensor& u0 = ctx->input(1);
+    const int64_t n = u0.NumElements();
+    OP_REQUIRES(ctx, currents.NumElements() == n * T_,
+                errors::InvalidArgument("SpikelensLifForward: currents have ", currents.NumElements(), " elements, expected ", T_, " x ", n));
+    Tensor *spikes = nullptr, *membranes = nullptr, *final = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, currents.shape(), &spikes));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, save_ ? currents.shape() : TensorShape({0}), &membranes));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, u0.shape(), &final));
+    LifPointers p{currents.flat<float>().data(), u0.flat<float>().data(), spikes->flat<float>().data(),
+                  save_ ? membranes->flat<float>().data() : nullptr, final->flat<float>().data()};
+    const int T = T_;
+    const float lam = leak_, theta = theta_;
+    const int variant = order_ * 3 + reset_;
+    ParallelRange(ctx, n, 8 * T, [&](int64_t begin, int64_t end) {
+      switch (variant) {
+        case 0: LifForwardRange<kIntegrateThenFire, kResetSubtract>(p, T, n, lam, theta, begin, end); break;
+        case 1: LifForwardRange<kIntegrateThenFire, kResetZero>(p, T, n, lam, theta, begin, end); break;
+        case 2: LifForwardRange<kIntegrateThenFire, kResetNone>(p, T, n, lam, theta, begin, end); break;
+        case 3: LifForwardRange<kFireThenIntegrate, kResetSubtract>(p, T, n, lam, theta, begin, end); break;
+        case 4: LifForwardRange<kFireThenIntegrate, kResetZero>(p, T, n, lam, theta, begin, end); break;
+        default: LifForwardRange<kFireThenIntegrate, kResetNone>(p, T, n, lam, theta, begin, end); break;
+      }
+    });
+  }
+
+ private:
+  int T_, reset_, order_;
+  float leak_, theta_;
+  bool save_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensLifForward").Device(DEVICE_CPU), LifForwardOp);
+
+// ---------------------------------------------------------------------------------------------
+// LIF backward (BPTT through the recursion, lib/snn/lif.ts `Lif.backward`): dy = ∂L/∂spikes and the
+// saved membranes [T·B, …] → ∂L/∂currents [T·B, …] and ∂L/∂u0 [B, …].
+REGISTER_OP("SpikelensLifBackward")
+    .Input("dy: float")
+    .Input("membranes: float")
+    .Attr("timesteps: int")
+    .Attr("leak: float")
+    .Attr("threshold: float")
+    .Attr("reset: int")
+    .Attr("order: int")
+    .Attr("surrogate: int")
+    .Attr("surrogate_param: float")
+    .Attr("surrogate_param_over_threshold: float")
+    .Output("d_currents: float")
+    .Output("d_u0: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->UnknownShape());
+      return OkStatus();
+    });
+
+// Neurons [begin, end), steps T−1 … 0; G0 carries ∂L/∂(membrane into step t) from the steps after t
+// (see lib/snn/lif.ts `Lif.backward` for the equations).
+template <int ORDER, int RESET, int KIND>
+void LifBackwardRange(const float* __restrict__ DY, const float* __restrict__ V, float* __restrict__ DI, float* __restrict__ G0,
+                      int T, int64_t n, float lam, float theta, float pot, float param, int64_t begin, int64_t end) {
+  for (int t = T - 1; t >= 0; t--) {
+    const bool has_g = t < T - 1;
+    const int64_t off = static_cast<int64_t>(t) * n;
+    for (int64_t i = begin; i < end; i++) {
+      const int64_t k = off + i;
+      const float G = DY[k] * SurrogateGrad(V[k], theta, KIND, pot, param);
+      const float g = has_g ? G0[i] : 0.f;
+      if (ORDER == kIntegrateThenFire) {
+        const float dv = has_g ? G + g : G;
+        DI[k] = dv;
+        float next = dv * lam;
+        if (RESET == kResetZero && t > 0) next = next * (1.f - (V[k - n] > theta ? 1.f : 0.f));
+        G0[i] = next;
+      } else {
+        DI[k] = g;
+        float kept = g;
+        if (RESET == kResetZero) kept = kept * (1.f - (V[k] > theta ? 1.f : 0.f));
+        G0[i] = has_g ? G + kept * lam : G;
+      }
+    }
+  }
+}
+
+class LifBackwardOp : public OpKernel {
+ public:
+  explicit LifBackwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("leak", &leak_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("threshold", &theta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reset", &reset_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("order", &order_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate", &surrogate_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate_param", &param_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate_param_over_threshold", &param_over_theta_));
+    OP_REQUIRES(ctx, T_ >= 1, errors::InvalidArgument("timesteps must be >= 1"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    const Tensor& mem = ctx->input(1);
+    OP_REQUIRES(ctx, dy.NumElements() == mem.NumElements() && dy.NumElements() % T_ == 0,
+                errors::InvalidArgument("SpikelensLifBackward: dy and membranes must have the same T x n elements"));
+    const int64_t n = dy.NumElements() / T_;
+    TensorShape step_shape = dy.shape();
+    step_shape.set_dim(0, dy.dim_size(0) / T_);
+    Tensor *dI = nullptr, *du0 = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, dy.shape(), &dI));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, step_shape, &du0));
+    const float* DY = dy.flat<float>().data();
+    const float* V = mem.flat<float>().data();
+    float* DI = dI->flat<float>().data();
+    float* G0 = du0->flat<float>().data();
+    const int T = T_;
+    const float lam = leak_, theta = theta_, param = param_, pot = param_over_theta_;
+    const int variant = (order_ * 3 + reset_) * 2 + surrogate_;
+    ParallelRange(ctx, n, 12 * T, [&](int64_t begin, int64_t end) {
+#define SPIKELENS_LIF_BWD(O, R, K) LifBackwardRange<O, R, K>(DY, V, DI, G0, T, n, lam, theta, pot, param, begin, end)
+      switch (variant) {
+        case 0: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetSubtract, kPiecewiseLinear); break;
+        case 1: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetSubtract, kFastSigmoid); break;
+        case 2: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetZero, kPiecewiseLinear); break;
+        case 3: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetZero, kFastSigmoid); break;
+        case 4: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetNone, kPiecewiseLinear); break;
+        case 5: SPIKELENS_LIF_BWD(kIntegrateThenFire, kResetNone, kFastSigmoid); break;
+        case 6: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetSubtract, kPiecewiseLinear); break;
+        case 7: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetSubtract, kFastSigmoid); break;
+        case 8: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetZero, kPiecewiseLinear); break;
+        case 9: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetZero, kFastSigmoid); break;
+        case 10: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetNone, kPiecewiseLinear); break;
+        default: SPIKELENS_LIF_BWD(kFireThenIntegrate, kResetNone, kFastSigmoid); break;
+      }
+#undef SPIKELENS_LIF_BWD
+    });
+  }
+
+ private:
+  int T_, reset_, order_, surrogate_;
+  float leak_, theta_, param_, param_over_theta_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensLifBackward").Device(DEVICE_CPU), LifBackwardOp);
+
+// ---------------------------------------------------------------------------------------------
+// BNTT in training mode: x [T·N, C] (any shape whose last dim is C, time-major), gamma [T, C] →
+// y = γ_t·(x − μ_t)/√(σ²_t + ε), and the batch mean and biased variance [T, C]. Statistics per
+// step and channel over the N rows of that step, summed in double over fixed blocks of rows (the
+// result does not depend on the thread count).
+namespace {
+constexpr int64_t kRowsPerBlock = 2048;
+
+// Per (t, block) partial sums of f(row, c) into `out` [T·blocks, C], then totals [T, C].
+template <typename F>
+void BlockSums(OpKernelContext* ctx, int T, int64_t N, int64_t C, int64_t width, F f, std::vector<double>* totals) {
+  const int64_t blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
+  std::vector<double> partial(static_cast<size_t>(T * blocks * C * width), 0.0);
+  ParallelRange(ctx, T * blocks, kRowsPerBlock * C * 4, [&](int64_t begin, int64_t end) {
+    for (int64_t tb = begin; tb < end; tb++) {
+      const int64_t t = tb / blocks, b = tb % blocks;
+      double* acc = &partial[static_cast<size_t>(tb * C * width)];
+      const int64_t r1 = std::min(N, (b + 1) * kRowsPerBlock);
+      for (int64_t r = b * kRowsPerBlock; r < r1; r++) f(t, (t * N + r) * C, acc);
+    }
+  });
+  totals->assign(static_cast<size_t>(T * C * width), 0.0);
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t b = 0; b < blocks; b++)
+      for (int64_t j = 0; j < C * width; j++) (*totals)[t * C * width + j] += partial[(t * blocks + b) * C * width + j];
+}
+}  // namespace
+
+REGISTER_OP("SpikelensBnttForward")
+    .Input("x: float")
+    .Input("gamma: float")
+    .Attr("timesteps: int")
+    .Attr("epsilon: float")
+    .Output("y: float")
+    .Output("mean: float")
+    .Output("variance: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->input(1));
+      c->set_output(2, c->input(1));
+      return OkStatus();
+    });
+
+class BnttForwardOp : public OpKernel {
+ public:
+  explicit BnttForwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &eps_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& gamma = ctx->input(1);
+    const int T = T_;
+    const int64_t C = gamma.dim_size(gamma.dims() - 1);
+    OP_REQUIRES(ctx, gamma.NumElements() == T * C && x.dims() >= 2 && x.dim_size(x.dims() - 1) == C && x.NumElements() % (T * C) == 0,
+                errors::InvalidArgument("SpikelensBnttForward: expected x [T·N, …, C] and gamma [T, C]"));
+    const int64_t N = x.NumElements() / (T * C);
+    Tensor *y = nullptr, *mean = nullptr, *var = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, gamma.shape(), &mean));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, gamma.shape(), &var));
+    const float* X = x.flat<float>().data();
+    const float* G = gamma.flat<float>().data();
+    float* Y = y->flat<float>().data();
+    float* M = mean->flat<float>().data();
+    float* S2 = var->flat<float>().data();
+    std::vector<double> sums;
+    BlockSums(ctx, T, N, C, 2, [&](int64_t, int64_t base, double* acc) {
+      for (int64_t c = 0; c < C; c++) {
+        const double v = X[base + c];
+        acc[2 * c] += v;
+        acc[2 * c + 1] += v * v;
+      }
+    }, &sums);
+    std::vector<float> shift(T * C), scale(T * C);
+    for (int64_t j = 0; j < T * C; j++) {
+      const double mu = sums[2 * j] / N;
+      const double v = std::max(0.0, sums[2 * j + 1] / N - mu * mu);
+      M[j] = static_cast<float>(mu);
+      S2[j] = static_cast<float>(v);
+      const float inv = static_cast<float>(1.0 / std::sqrt(v + static_cast<double>(eps_)));
+      shift[j] = M[j];
+      scale[j] = inv;
+    }
+    ParallelRange(ctx, T * N, C * 3, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; row++) {
+        const int64_t t = row / N, base = row * C, tc = t * C;
+        for (int64_t c = 0; c < C; c++) Y[base + c] = ((X[base + c] - shift[tc + c]) * scale[tc + c]) * G[tc + c];
+      }
+    });
+  }
+
+ private:
+  int T_;
+  float eps_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensBnttForward").Device(DEVICE_CPU), BnttForwardOp);
+
+// Backward of SpikelensBnttForward (the textbook batch-norm gradient, as lib/snn/bntt.ts writes it):
+//   x̂ = (x − μ)/√(σ² + ε),  ∂L/∂γ = Σ_N dy·x̂,
+//   ∂L/∂x = γ/√(σ² + ε) · (dy − mean_N(dy) − x̂·mean_N(dy·x̂))
+REGISTER_OP("SpikelensBnttBackward")
+    .Input("dy: float")
+    .Input("x: float")
+    .Input("gamma: float")
+    .Input("mean: float")
+    .Input("variance: float")
+    .Attr("timesteps: int")
+    .Attr("epsilon: float")
+    .Output("dx: float")
+    .Output("dgamma: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(1));
+      c->set_output(1, c->input(2));
+      return OkStatus();
+    });
+
+class BnttBackwardOp : public OpKernel {
+ public:
+  explicit BnttBackwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &eps_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    const Tensor& x = ctx->input(1);
+    const Tensor& gamma = ctx->input(2);
+    const Tensor& mean = ctx->input(3);
+    const Tensor& var = ctx->input(4);
+    const int T = T_;
+    const int64_t C = gamma.dim_size(gamma.dims() - 1);
+    OP_REQUIRES(ctx, dy.NumElements() == x.NumElements() && gamma.NumElements() == T * C && mean.NumElements() == T * C && var.NumElements() == T * C && x.NumElements() % (T * C) == 0,
+                errors::InvalidArgument("SpikelensBnttBackward: shapes do not match"));
+    const int64_t N = x.NumElements() / (T * C);
+    Tensor *dx = nullptr, *dgamma = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &dx));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, gamma.shape(), &dgamma));
+    const float* DY = dy.flat<float>().data();
+    const float* X = x.flat<float>().data();
+    const float* G = gamma.flat<float>().data();
+    const float* M = mean.flat<float>().data();
+    const float* V = var.flat<float>().data();
+    float* DX = dx->flat<float>().data();
+    float* DG = dgamma->flat<float>().data();
+    std::vector<float> inv(T * C);
+    for (int64_t j = 0; j < T * C; j++) inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(V[j]) + static_cast<double>(eps_)));
+    std::vector<double> sums;
+    BlockSums(ctx, T, N, C, 2, [&](int64_t t, int64_t base, double* acc) {
+      const int64_t tc = t * C;
+      for (int64_t c = 0; c < C; c++) {
+        const float xhat = (X[base + c] - M[tc + c]) * inv[tc + c];
+        acc[2 * c] += DY[base + c];
+        acc[2 * c + 1] += static_cast<double>(DY[base + c]) * xhat;
+      }
+    }, &sums);
+    std::vector<float> mdy(T * C), mdyx(T * C), sc(T * C);
+    for (int64_t j = 0; j < T * C; j++) {
+      DG[j] = static_cast<float>(sums[2 * j + 1]);
+      mdy[j] = static_cast<float>(sums[2 * j] / N);
+      mdyx[j] = static_cast<float>(sums[2 * j + 1] / N);
+      sc[j] = G[j] * inv[j];
+    }
+    ParallelRange(ctx, T * N, C * 4, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; row++) {
+        const int64_t t = row / N, base = row * C, tc = t * C;
+        for (int64_t c = 0; c < C; c++) {
+          const float xhat = (X[base + c] - M[tc + c]) * inv[tc + c];
+          DX[base + c] = ((DY[base + c] - mdy[tc + c]) - xhat * mdyx[tc + c]) * sc[tc + c];
+        }
+      }
+    });
+  }
+
+ private:
+  int T_;
+  float eps_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensBnttBackward").Device(DEVICE_CPU), BnttBackwardOp);
+
+// ---------------------------------------------------------------------------------------------
+// An empty N-API module: lets Node's process.dlopen load the library (and so register the ops).
+#include <node_api.h>
+static napi_value Init(napi_env, napi_value exports) { return exports; }
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

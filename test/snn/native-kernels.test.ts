@@ -1,0 +1,101 @@
+/**
+ * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
+ * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
+ * (both surrogates), and BNTT's training-mode normalisation, statistics and gradients. They must be
+ * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
+ * silently fell back to the slow path would fail here.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Lif, type LifConfig } from '../../lib/snn/lif';
+import { Bntt } from '../../lib/snn/bntt';
+import { fastSigmoid, piecewiseLinear } from '../../lib/snn/surrogate';
+import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernels } from '../../lib/kernels/native';
+import { maxAbsDiff, useBackend, values } from '../helpers/tf';
+
+/** Runs `f` with the fused kernels and with the tfjs ops; returns both results as plain arrays. */
+function both<T>(f: () => T): { fused: T; tfjs: T } {
+  setFusedKernels(true);
+  const fused = f();
+  setFusedKernels(false);
+  const tfjs = f();
+  setFusedKernels(true);
+  return { fused, tfjs };
+}
+
+const arr = (t: tf.Tensor) => Array.from(t.dataSync());
+
+describe('fused native kernels', () => {
+  beforeAll(async () => { await useBackend('node'); });
+  afterEach(() => setFusedKernels(true));
+
+  it('are built for the current source and load on the native backend', () => {
+    expect(nativeKernelsFileName()).toMatch(/^spikelens_ops-[0-9a-f]{12}\.node$/);
+    expect(nativeKernelsFile()).not.toBeNull();
+    expect(nativeKernels()).not.toBeNull();
+    setFusedKernels(false);
+    expect(nativeKernels()).toBeNull();
+  });
+
+  const T = 6, shape = [3, 4, 4, 5];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const cases: LifConfig[] = [];
+  for (const order of ['integrate-then-fire', 'fire-then-integrate'] as const) {
+    for (const reset of ['subtract', 'zero', 'none'] as const) {
+      for (const leak of [1, 0.9]) cases.push({ order, reset, leak, threshold: 0.8 });
+    }
+  }
+
+  it.each(cases)('LIF %o: spikes and final membrane bit-identical, gradients within float rounding', (cfg) => {
+    for (const surrogate of [piecewiseLinear(0.3), fastSigmoid(5)]) {
+      const lif = new Lif({ ...cfg, surrogate });
+      const I = tf.tensor(values(T * n, 7).map((v) => v * 1.5 + 0.3), [T * shape[0], ...shape.slice(1)]);
+      const u0 = tf.tensor(values(n, 8), shape);
+      const w = tf.tensor(values(T * n, 9), I.shape);
+      const r = both(() => tf.tidy(() => {
+        const out = lif.run([u0], I, T);
+        const inference = lif.run([u0], I, T, { differentiable: false });
+        const [gI, gU] = tf.grads((x: tf.Tensor, u: tf.Tensor) => tf.sum(tf.mul(lif.run([u], x, T).spikes, w)))([I, u0]);
+        return { spikes: arr(out.spikes), final: arr(out.state[0]), inf: arr(inference.spikes), infFinal: arr(inference.state[0]), gI: arr(gI), gU: arr(gU) };
+      }));
+      expect(r.fused.spikes).toEqual(r.tfjs.spikes);
+      expect(r.fused.final).toEqual(r.tfjs.final);
+      expect(r.fused.inf).toEqual(r.tfjs.spikes);
+      expect(r.fused.infFinal).toEqual(r.tfjs.final);
+      expect(r.fused.spikes.some((s) => s === 1) && r.fused.spikes.some((s) => s === 0)).toBe(true);
+      expect(maxAbsDiff(r.fused.gI, r.tfjs.gI)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(r.fused.gU, r.tfjs.gU)).toBeLessThan(1e-5);
+      expect(r.fused.gI.some((g) => Math.abs(g) > 1e-3)).toBe(true);
+      tf.dispose([I, u0, w]);
+    }
+  });
+
+  it('BNTT training step: output, γ and input gradients, and the running statistics it records', () => {
+    const steps = 4, C = 6;
+    const x = tf.tensor(values(steps * 3 * 5 * 5 * C, 11).map((v) => v * 2 + 0.5), [steps * 3, 5, 5, C]);
+    const w = tf.tensor(values(x.size, 12), x.shape);
+    const r = both(() => {
+      const bn = new Bntt('bn', C, steps);
+      bn.gamma.assign(tf.tensor(values(steps * C, 13).map((v) => 1 + v), [steps, C]) as tf.Tensor2D);
+      const out = tf.tidy(() => {
+        const y = bn.applySteps(x, 0, steps, true);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.applySteps(x, 0, steps, true), w)) as tf.Scalar, [bn.gamma]);
+        const gx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(bn.applySteps(v, 0, steps, true), w)))(x);
+        return { y: arr(y), loss: value.dataSync()[0], gGamma: arr(grads[bn.gamma.name]), gx: arr(gx) };
+      });
+      bn.commitAverage();
+      const stats = { mean: arr(bn.runningMean), variance: arr(bn.runningVar) };
+      bn.dispose();
+      return { ...out, ...stats };
+    });
+    expect(maxAbsDiff(r.fused.y, r.tfjs.y)).toBeLessThan(1e-5);
+    expect(Math.abs(r.fused.loss - r.tfjs.loss)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(r.fused.gGamma, r.tfjs.gGamma)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(r.fused.gx, r.tfjs.gx)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(r.fused.mean, r.tfjs.mean)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(r.fused.variance, r.tfjs.variance)).toBeLessThan(1e-4);
+    // The statistics are the data's, not the defaults (0 and 1).
+    expect(r.fused.mean.some((m) => Math.abs(m) > 0.1)).toBe(true);
+    tf.dispose([x, w]);
+  });
+});
