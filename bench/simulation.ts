@@ -1,7 +1,9 @@
 /**
  * Simulation speed: the layer-by-layer path (`SpikingVgg.run`, what simulate/unroll use) against
- * the step-by-step path the project used before (`stepwise: true`, kept as the reference), in
- * one process, interleaved → bench/results/simulation.json.
+ * the step-by-step path the project used before (`stepwise: true`, kept as the reference, run
+ * with tfjs ops only: the fused native kernels off, as the code was), in one process,
+ * interleaved → bench/results/simulation.json. The layer-by-layer path uses the fused kernels
+ * where they load (`fused_kernels` in the results says whether they did).
  *
  * Workloads (VGG11 ×0.125, 64×64 signed Poisson input, random weights: cost does not depend on
  * training):
@@ -16,6 +18,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
+import { nativeKernels, setFusedKernels } from '../lib/kernels/native';
 import { createEncoder } from '../lib/data/encode';
 import { SpikeActivationMap } from '../lib/explain/sam';
 import { writeJsonAtomic } from '../lib/io/atomic';
@@ -86,11 +89,14 @@ function workloads(): Workload[] {
   ];
 }
 
+/** One timed run; the stepwise reference runs without the fused kernels, as the code it stands for did. */
 async function timeOnce(w: Workload, stepwise: boolean): Promise<number> {
+  setFusedKernels(!stepwise);
   const t0 = performance.now();
   const out = w.run(stepwise);
   await out.data();
   out.dispose();
+  setFusedKernels(true);
   return (performance.now() - t0) / w.batch;
 }
 
@@ -109,8 +115,10 @@ async function main() {
       console.error(`bench: ${w.name} ${i + 1}/${reps}: layer-by-layer ${fast[i].toFixed(2)} ms/img, stepwise ${slow[i].toFixed(2)} ms/img`);
     }
     const peak = async (stepwise: boolean) => {
+      setFusedKernels(!stepwise);
       const p = await tf.profile(() => w.run(stepwise));
       (p.result as tf.Tensor).dispose();
+      setFusedKernels(true);
       return +(p.peakBytes / 2 ** 20).toFixed(0);
     };
     results[w.name] = {
@@ -127,6 +135,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), load_average_1m: +os.loadavg()[0].toFixed(2) },
     backend: backend.choice,
+    fused_kernels: nativeKernels() !== null,
     method: `per workload: one warm-up of each path, then ${reps} samples alternating layer-by-layer and stepwise; medians in ms per image`,
     workloads: {
       bptt_step: 'VGG11 x0.125 BNTT surrogate SNN, batch 32, T = 8, forward + BPTT + Adam',

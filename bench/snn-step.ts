@@ -22,6 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend, type BackendInfo } from '../lib/backend';
+import { nativeKernels } from '../lib/kernels/native';
 import { writeJsonAtomic } from '../lib/io/atomic';
 import { vggArch } from '../lib/model/vgg';
 import { Rng } from '../lib/random';
@@ -195,6 +196,7 @@ async function main() {
       peak_rss_mb: slRssMb,
       peak_tensor_mb: tensorPeakMb,
       kernels_per_step: prof.kernels.length,
+      fused_kernels: nativeKernels() !== null,
       last_loss: Number.isFinite(lastLoss) ? round2(lastLoss) : null,
     },
     pytorch: {

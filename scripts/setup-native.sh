@@ -62,8 +62,8 @@ build_ops() {
 }
 
 # The cache holds the wheel's libraries and every header (the C API for the addon, the C++ framework
-# headers for the fused kernels); .complete-v2 marks one extracted with both.
-cache_ready() { [ -f "$cache/.complete-v2" ]; }
+# headers for the fused kernels); .complete-v3 marks one extracted with both.
+cache_ready() { [ -f "$cache/.complete-v3" ]; }
 if [ -f "$addon" ] && cache_ready && node -e "require('@tensorflow/$pkg')" >/dev/null 2>&1; then
   build_ops
   say "native backend ready (@tensorflow/$pkg against $wheel $TF_VERSION)"
@@ -91,7 +91,7 @@ with zipfile.ZipFile(whl) as z:
         n = m.filename
         if n in libs:
             dst = os.path.join(cache, "lib", os.path.basename(n))
-        elif n.startswith(HEADERS) and n.endswith(".h"):
+        elif n.startswith(HEADERS) and not n.endswith("/"):  # .h, .inc and extension-less Eigen headers
             dst = os.path.join(cache, "include", n[len("tensorflow/include/"):])
         else:
             continue
@@ -110,7 +110,7 @@ PY
   ln -sf libtensorflow_cc.so.2 "$cache/lib/libtensorflow.so"
   ln -sf libtensorflow_cc.so.2 "$cache/lib/libtensorflow.so.2"
   ln -sf libtensorflow_framework.so.2 "$cache/lib/libtensorflow_framework.so"
-  touch "$cache/.complete-v2"
+  touch "$cache/.complete-v3"
 fi
 
 # 2. the package, without its downloading install script

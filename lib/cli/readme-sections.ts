@@ -59,12 +59,13 @@ export function trainingSection(r: TrainReport | null): string {
 
 export interface SnnStep {
   machine: { cpu: string; load_average_1m?: { start: number; end: number } };
-  spikelens: { median_ms_per_image: number; peak_rss_mb: number; kernels_per_step?: number };
+  spikelens: { median_ms_per_image: number; peak_rss_mb: number; kernels_per_step?: number; fused_kernels?: boolean };
   pytorch: { median_ms_per_image: number; peak_rss_mb: number; torch_version: string; threads: number; omp_wait_policy?: string };
   pytorch_over_spikelens: number;
 }
 export interface Simulation {
   machine: { cpu: string; load_average_1m?: number };
+  fused_kernels?: boolean;
   results: Record<string, { layer_by_layer_ms_per_image: number; stepwise_ms_per_image: number; speedup: number; peak_tensor_mb: { layer_by_layer: number; stepwise: number } }>;
 }
 
@@ -78,7 +79,7 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
       '',
       '| implementation | ms / image | peak memory |',
       '|---|---|---|',
-      `| spikelens, native backend${step.spikelens.kernels_per_step ? ` (${step.spikelens.kernels_per_step} kernels per step)` : ''} | ${formatNumber(step.spikelens.median_ms_per_image)} | ${Math.round(step.spikelens.peak_rss_mb)} MB RSS |`,
+      `| spikelens, native backend${step.spikelens.fused_kernels ? ', fused LIF/BNTT kernels' : ''}${step.spikelens.kernels_per_step ? ` (${step.spikelens.kernels_per_step} tfjs kernels per step)` : ''} | ${formatNumber(step.spikelens.median_ms_per_image)} | ${Math.round(step.spikelens.peak_rss_mb)} MB RSS |`,
       `| PyTorch ${step.pytorch.torch_version}, plain, ${step.pytorch.threads} threads (OpenMP wait ${step.pytorch.omp_wait_policy ?? 'default'}) | ${formatNumber(step.pytorch.median_ms_per_image)} | ${Math.round(step.pytorch.peak_rss_mb)} MB RSS |`,
       '',
       `pytorch_over_spikelens = **${step.pytorch_over_spikelens}** (≥ 1 means spikelens is at least as fast).`,
@@ -87,7 +88,7 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
   }
   if (sim) {
     lines.push(
-      `Layer-by-layer against the step-by-step path the project had before (kept as the reference), interleaved on ${sim.machine.cpu}${sim.machine.load_average_1m !== undefined ? ` (load ${sim.machine.load_average_1m})` : ''}:`,
+      `Layer-by-layer${sim.fused_kernels ? ' with the fused kernels' : ''} against the step-by-step path the project had before (kept as the reference${sim.fused_kernels ? ', run with tfjs ops only' : ''}), interleaved on ${sim.machine.cpu}${sim.machine.load_average_1m !== undefined ? ` (load ${sim.machine.load_average_1m})` : ''}:`,
       '',
       '| workload | layer by layer, ms / image | step by step, ms / image | speed-up | peak tensor memory |',
       '|---|---|---|---|---|',

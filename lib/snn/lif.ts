@@ -14,7 +14,9 @@
  *
  * `lifStep` is one step with ordinary ops (the reference). `Lif.run` simulates many steps in one
  * custom-gradient op: the forward loop and a hand-written backward loop (BPTT through the
- * recursion) cost a few kernels per step instead of the dozens autodiff would record.
+ * recursion) cost a few kernels per step instead of the dozens autodiff would record. On the
+ * native backend both loops are single fused TensorFlow kernels (lib/kernels/native.ts; spikes
+ * and membranes bit-identical to the tfjs loop, which every other backend runs).
  *
  * Usage: `const lif = new Lif({ leak: 0.99, threshold: 1, order: 'integrate-then-fire', reset: 'subtract' });
  * const { spikes, state } = lif.run(null, currents, T)` with currents [T·B, …] time-major.
