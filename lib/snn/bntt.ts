@@ -56,8 +56,15 @@ export class Bntt {
     const c = this.channels;
     const perStep = x.size / (timesteps * c);
     if (!Number.isInteger(perStep) || x.shape[x.rank - 1] !== c) throw new Error(`${this.name}: expected [T·B, …, ${c}] for ${timesteps} steps, got [${x.shape.join(', ')}]`);
-    const x3 = tf.reshape(x, [timesteps, perStep, c]);
     const rows = this.rows(t0, timesteps);
+    const native = training && !this.beta ? nativeKernels() : null;
+    if (native) {
+      // The fused kernel takes x time-major as it is and γ as [T, C]: no reshapes either way.
+      const r = normaliseFused(native, x, rows(this.gamma));
+      this.record(t0, timesteps, r.mean, r.variance, perStep);
+      return r.y;
+    }
+    const x3 = tf.reshape(x, [timesteps, perStep, c]);
     const gamma = tf.reshape(rows(this.gamma), [timesteps, 1, c]);
     const beta = this.beta ? tf.reshape(rows(this.beta), [timesteps, 1, c]) : null;
     let y: tf.Tensor;
@@ -85,14 +92,14 @@ export class Bntt {
   private pending: Array<{ t0: number; mean: tf.Tensor2D; variance: tf.Tensor2D; n: number }> = [];
 
   /**
-   * Records batch statistics [T,1,C] of steps t0… for `commitStats`/`commitAverage`: one update
+   * Records batch statistics ([T,1,C] or [T,C]) of steps t0… for `commitStats`/`commitAverage`: one update
    * per batch for all steps instead of a dozen small ops per step and layer inside the training
    * graph. Steps beyond the trained T are not recorded.
    */
   private record(t0: number, timesteps: number, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
     const k = Math.min(timesteps, this.timesteps - t0);
     if (k <= 0) return;
-    const rows = (m: tf.Tensor) => tf.keep(tf.reshape(tf.slice(m, [0, 0, 0], [k, 1, this.channels]), [k, this.channels]) as tf.Tensor2D);
+    const rows = (m: tf.Tensor) => tf.keep(tf.slice(tf.reshape(m, [timesteps, this.channels]), [0, 0], [k, this.channels]) as tf.Tensor2D);
     this.pending.push({ t0, mean: rows(mean), variance: rows(variance), n });
   }
 
@@ -195,8 +202,6 @@ export class Bntt {
  * Returns the batch mean and biased variance [T, 1, C] too (outside the gradient).
  */
 function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
-  const native = nativeKernels();
-  if (native) return normaliseFused(native, x, gamma);
   const n = x.shape[1] as number;
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -224,9 +229,12 @@ function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor
   return { y, mean, variance };
 }
 
-/** `normaliseWithBatchStats` with the fused native kernels (statistics summed in double). */
+/**
+ * `normaliseWithBatchStats` with the fused native kernels: x time-major [T·N, …, C] as it is, γ
+ * [T, C]; statistics summed in double, returned as [T, C].
+ */
 function normaliseFused(k: NonNullable<ReturnType<typeof nativeKernels>>, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
-  const T = x.shape[0];
+  const T = gamma.shape[0];
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
     const r = k.bnttForward(xs, g, T, BNTT_EPS);
