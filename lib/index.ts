@@ -102,6 +102,35 @@ export { gradCam, snnGradCam, annLayerGradients, snnLayerGradients, camFromGradi
 export type { ConvLayer, LayerGradients, ChannelWeighting, SnnCamWeighting, CamOptions, SnnCamOptions, CamMapsInit } from './explain/gradcam';
 export { classifierOutputTarget, classifierSoftmaxTarget, batchScore, resolveTargets } from './explain/targets';
 export type { CamTarget, TargetSpec } from './explain/targets';
+
+// Explanation methods: one interface, one result type, and the registry figures 01/04/05/06 loop over
+/** What every explanation method of a spiking network implements, what it is asked (network, images, encoder, T, layers, targets, encoder Rng, options) and the options figures pass. */
+export type { ExplanationMethod, ExplainRequest, ExplainOptions, ExplanationMapsInit, BatchExplanation, StreamingMethodSpec } from './explain/method';
+/** The result of every method: raw maps per layer, image and step (plain arrays), with SAM's normalised and upsampled views. */
+export { ExplanationMaps } from './explain/method';
+/** Explains one batch with several methods on the same spikes: streaming methods share one simulation, the encoder stream is replayed per pass. */
+export { explainBatch } from './explain/method';
+/** Makes a method from a `StreamingMapObserver` factory (how SAM and the firing-rate map are built). */
+export { streamingMethod } from './explain/method';
+/** `snn-gradcam` → `snn_gradcam`: the form of a method id that metric names use. */
+export { explanationKey } from './explain/method';
+/** A fresh generator at the start of an Rng's stream: what a custom method's passes use so every method sees the same spikes. */
+export { replay } from './explain/method';
+/** Makes a gradient method on the SNN Grad-CAM skeleton from a channel-weights hook and a map hook. */
+export { gradientMethod } from './explain/gradcam';
+export type { GradientMethodSpec, CamMapHook } from './explain/gradcam';
+/** SNN-crafted Grad-CAM's channel weighting by name (`per-step` or `summed`). */
+export { snnCamWeights } from './explain/gradcam';
+/** The built-in methods: SAM (`sam`), SNN-crafted Grad-CAM (`snn-gradcam`), the firing-rate map (`rate`). */
+export { samMethod } from './explain/sam';
+export { snnGradCamMethod } from './explain/gradcam';
+export { rateMethod } from './explain/rate';
+/** Adds a method to the figures (returns what removes it again); removes one by id. */
+export { registerExplanation, unregisterExplanation } from './explain/registry';
+/** The registered methods in order, and one by id. */
+export { explanationMethods, explanationMethod } from './explain/registry';
+/** SAM, the paper's method: its id, and the method a figure shows in its per-step panels (SAM, else the first). */
+export { PAPER_EXPLANATION, paperExplanation } from './explain/registry';
 export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straightThroughSource, attackExpectedSpikes } from './attack/fgsm';
 export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';
 
@@ -117,6 +146,8 @@ export { scaleFreeNormalise } from './explain/heatmap';
 export { calibrateBntt, calibrateAnnNorms } from './train/calibrate';
 export { setThresholds } from './convert/balance';
 export { figureVariance, sliderSteps, VARIANCE_FIGURE } from './figures/variance';
+/** Options of figure 01: which explanation methods to compare (default: the registered ones). */
+export type { VarianceOptions } from './figures/variance';
 export { figureGammaAblation, GAMMA_FIGURE } from './figures/gamma';
 export type { GammaLayerMetrics } from './figures/gamma';
 export { figureSpikeActivity, activityShape, ACTIVITY_FIGURE, ALL_LAYERS } from './figures/activity';

@@ -16,7 +16,8 @@
  *
  * Usage: `const cam = gradCam(ann, images, { layer: 'conv4', targets: labels, variant: 'signed' });
  * overlay(image, cam.upsampled(0))`; `snnGradCam(net, images, { …, timesteps: 30, rng })` gives
- * `cam.series('upsampled')`, one map per step.
+ * `cam.series('upsampled')`, one map per step. As an `ExplanationMethod` (what the figures loop
+ * over): `gradientMethod({ id, label, weights, map })` on the same skeleton; `snnGradCamMethod`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnnVgg } from '../ann/vgg11';
@@ -27,6 +28,7 @@ import type { LayerName, SimulationObserver } from '../snn/observer';
 import { unroll } from '../snn/simulate';
 import type { Rng } from '../random';
 import { normalise, upsample, type HeatMap } from './heatmap';
+import { ExplanationMaps, replay, type ExplainOptions, type ExplanationMethod, type ExplainRequest } from './method';
 import type { SamView } from './sam';
 import { batchScore, classifierOutputTarget, resolveTargets, type CamTarget, type TargetSpec } from './targets';
 
@@ -72,7 +74,16 @@ export const summedGradCamWeights: ChannelWeighting = (gradients) => {
 /** How SNN-crafted Grad-CAM weighs channels: α per step (default) or summed over all steps. */
 export type SnnCamWeighting = 'per-step' | 'summed';
 
-/** The map of one step: ReLU(Σ_k w^k A^k), activations [B,h,w,C] and weights [B,C] → [B,h,w]. */
+/** The channel weighting of SNN-crafted Grad-CAM by name; an unknown name throws one line. */
+export function snnCamWeights(weighting: SnnCamWeighting = 'per-step'): ChannelWeighting {
+  if (weighting !== 'per-step' && weighting !== 'summed') throw new Error(`snnGradCam: unknown weighting '${String(weighting)}'; expected per-step or summed`);
+  return weighting === 'summed' ? summedGradCamWeights : gradCamWeights;
+}
+
+/** How a method forms one step's map from activations [B,h,w,C] and channel weights [B,C] → [B,h,w] (runs in a tidy). */
+export type CamMapHook = (activations: tf.Tensor4D, weights: tf.Tensor2D) => tf.Tensor3D;
+
+/** The map of one step: ReLU(Σ_k w^k A^k), activations [B,h,w,C] and weights [B,C] → [B,h,w]. The default `CamMapHook`. */
 export function weightedCam(activations: tf.Tensor4D, weights: tf.Tensor2D): tf.Tensor3D {
   const [b, , , c] = activations.shape;
   if (weights.rank !== 2 || weights.shape[0] !== b || weights.shape[1] !== c) {
@@ -82,17 +93,17 @@ export function weightedCam(activations: tf.Tensor4D, weights: tf.Tensor2D): tf.
 }
 
 /**
- * The skeleton: channel weights from the gradients (`weighting`, Grad-CAM's spatial mean by
- * default), G_t = ReLU(Σ_k w^k_t A^k_t) for every step, read back to plain arrays. Does not
- * dispose `g`.
+ * The skeleton: channel weights from the gradients (the weights hook `weighting`, Grad-CAM's
+ * spatial mean by default), each step's map from activations and weights (the map hook `map`,
+ * G_t = ReLU(Σ_k w^k_t A^k_t) by default), read back to plain arrays. Does not dispose `g`.
  */
-export function camFromGradients(g: LayerGradients, weighting: ChannelWeighting = gradCamWeights): CamMaps {
+export function camFromGradients(g: LayerGradients, weighting: ChannelWeighting = gradCamWeights, map: CamMapHook = weightedCam): CamMaps {
   checkLayerGradients(g);
   const [batch, height, width, channels] = g.activations[0].shape;
   const { maps, weights } = tf.tidy(() => {
     const w = weighting(g.gradients);
     if (w.length !== g.activations.length) throw new Error(`camFromGradients: the weighting gave ${w.length} weight sets for ${g.activations.length} steps`);
-    return { maps: g.activations.map((a, t) => weightedCam(a, w[t]).dataSync() as Float32Array), weights: w.map((x) => x.dataSync() as Float32Array) };
+    return { maps: g.activations.map((a, t) => map(a, w[t]).dataSync() as Float32Array), weights: w.map((x) => x.dataSync() as Float32Array) };
   });
   return new CamMaps({
     layer: g.layer, batch, height, width, channels, inputHeight: g.inputHeight, inputWidth: g.inputWidth,
@@ -203,15 +214,61 @@ export function gradCam(ann: AnnVgg, images01: tf.Tensor4D, o: CamOptions): CamM
 
 /** SNN-crafted Grad-CAM: G_t = ReLU(Σ_k α^k_t A^k_t) per step, α per step (default) or summed over steps. */
 export function snnGradCam(net: SpikingVgg, images01: tf.Tensor4D, o: SnnCamOptions & { weighting?: SnnCamWeighting }): CamMaps {
-  const weighting = o.weighting ?? 'per-step';
-  if (weighting !== 'per-step' && weighting !== 'summed') throw new Error(`snnGradCam: unknown weighting '${String(weighting)}'; expected per-step or summed`);
+  return snnCam(net, images01, o, snnCamWeights(o.weighting));
+}
+
+/** The SNN gradient skeleton for one layer: BPTT gradients, then `camFromGradients` with the two hooks. */
+function snnCam(net: SpikingVgg, images01: tf.Tensor4D, o: SnnCamOptions, weighting: ChannelWeighting, map: CamMapHook = weightedCam): CamMaps {
   const g = snnLayerGradients(net, images01, o);
   try {
-    return camFromGradients(g, weighting === 'summed' ? summedGradCamWeights : gradCamWeights);
+    return camFromGradients(g, weighting, map);
   } finally {
     disposeLayerGradients(g);
   }
 }
+
+/** What a gradient method of a spiking network is made of: its names and the two hooks over the skeleton. */
+export interface GradientMethodSpec {
+  id: string;
+  label: string;
+  shortLabel?: string;
+  /** The weights hook: channel weights from ∂y^c/∂A_t, chosen from the request's options. */
+  weights(options: ExplainOptions): ChannelWeighting;
+  /** The map hook (default `weightedCam`, ReLU(Σ_k w^k A^k)). */
+  map?: CamMapHook;
+}
+
+/**
+ * A gradient method on the SNN skeleton: per requested layer, one BPTT over all T steps on a
+ * replay of the encoder stream (so every layer and every other method sees the same spikes), the
+ * targets (ground-truth classes, or the predicted class without them), then the two hooks.
+ */
+export function gradientMethod(spec: GradientMethodSpec): ExplanationMethod {
+  return {
+    id: spec.id,
+    label: spec.label,
+    shortLabel: spec.shortLabel,
+    needsTargets: true,
+    needsGradient: true,
+    explain(r: ExplainRequest): ExplanationMaps {
+      const weighting = spec.weights(r.options ?? {});
+      const [batch, inputHeight, inputWidth] = r.images.shape;
+      const layers = new Map(r.layers.map((layer) => {
+        const cam = snnCam(r.net, r.images, { layer, targets: r.targets, variant: r.variant, timesteps: r.timesteps, rng: replay(r.rng) }, weighting, spec.map);
+        return [layer, Array.from({ length: batch }, (_, b) => cam.series('raw', b))] as const;
+      }));
+      return new ExplanationMaps({ method: spec.id, inputHeight, inputWidth, layers });
+    },
+  };
+}
+
+/** SNN-crafted Grad-CAM as an `ExplanationMethod` (id `snn-gradcam`): reads `options.camWeighting` (default per-step). */
+export const snnGradCamMethod: ExplanationMethod = gradientMethod({
+  id: 'snn-gradcam',
+  label: 'SNN Grad-CAM',
+  shortLabel: 'GradCAM',
+  weights: (o) => snnCamWeights(o.camWeighting),
+});
 
 /** What `CamMaps` is built from (plain arrays; no tensors). */
 export interface CamMapsInit {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerName } from '../snn/observer';
 import { StreamingMapObserver, type MapState } from './map-observer';
+import { streamingMethod, type ExplanationMethod } from './method';
 
 /** Options of `SpikeRateMap`: the layers, as names or numbers. */
 export interface RateMapOptions {
@@ -26,3 +27,11 @@ export class SpikeRateMap extends StreamingMapObserver {
     return { map: tf.squeeze(tf.div(count, t + 1), [3]) as tf.Tensor3D, state: [count] };
   }
 }
+
+/** The firing-rate map as an `ExplanationMethod` (id `rate`): the baseline SAM is compared against; no options. */
+export const rateMethod: ExplanationMethod = streamingMethod({
+  id: 'rate',
+  label: 'Firing rate',
+  shortLabel: 'Rate',
+  observer: (r) => new SpikeRateMap({ layers: r.layers }),
+});

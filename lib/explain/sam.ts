@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerName } from '../snn/observer';
 import { StreamingMapObserver, type MapState } from './map-observer';
+import { streamingMethod, type ExplanationMethod } from './method';
 
 export type { SamView } from './map-observer';
 
@@ -66,6 +67,13 @@ export class SpikeActivationMap extends StreamingMapObserver {
     return { map, state: c ? [a, c] : [a] };
   }
 }
+
+/** SAM as an `ExplanationMethod` (id `sam`): reads `options.gamma` and `options.samVariant`; no targets, no gradients. */
+export const samMethod: ExplanationMethod = streamingMethod({
+  id: 'sam',
+  label: 'SAM',
+  observer: (r) => new SpikeActivationMap({ layers: r.layers, gamma: r.options?.gamma, variant: r.options?.samVariant }),
+});
 
 /** Running per-neuron state of one layer, [B,H,W,C] each; what it holds depends on the variant. */
 interface NeuronState {

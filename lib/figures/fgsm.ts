@@ -17,12 +17,17 @@
  *   says which models were crafted over fewer steps than they run).
  * - Fig. 6a and 6b (right): at ε = attack.heatmap_epsilon, the adversarial image crafted against
  *   each model itself; the ANN's Grad-CAM (ground-truth class for clean and adversarial, so both
- *   maps explain the same class) and each SNN's SAM, clean vs adversarial, at every layer of
+ *   maps explain the same class) and, for each SNN, every registered explanation method
+ *   (`lib/explain/registry.ts`: SAM, the firing-rate map, …; gradient methods such as SNN-crafted
+ *   Grad-CAM, ground-truth class, only for `gradientModels`, default surrogate: their BPTT through
+ *   a converted net's 300 steps costs minutes), clean vs adversarial, at every layer of
  *   explain.layers. Maps are normalised scale-free (see `scaleFreeNormalise`); the distance is the
- *   normalised L1 `(1/N)Σ|a - b|` at the layer's resolution, for SAM the maximum over steps of
- *   the per-step distance (paper: "for SNN, the maximum L1 distance across time-steps"), mean over
- *   images. Clean and adversarial SAM runs share one encoder seed, so they see the same uniform
- *   draws and differ only through the perturbation.
+ *   normalised L1 `(1/N)Σ|a - b|` at the layer's resolution, for an SNN's map the maximum over
+ *   steps of the per-step distance (paper: "for SNN, the maximum L1 distance across time-steps"),
+ *   mean over images; metric names `ann_gradcam` and `<explanation key>_<method>` (`sam_surrogate`).
+ *   Clean and adversarial runs of every explanation share one encoder seed
+ *   (`rng.fork('<method>/sam/<chunk>')`), so they see the same uniform draws and differ only
+ *   through the perturbation.
  * - Claims (surrogate SNN, as in the paper), each judged by a seeded 95 % paired percentile
  *   bootstrap over the images (`claims`; `holds` where the interval lies above 0, `fails` where it
  *   lies at or below 0, else `inconclusive`):
@@ -32,21 +37,24 @@
  *   - per layer, "SAM changes less than Grad-CAM": θ = mean over images of (ANN Grad-CAM L1 −
  *     surrogate SAM L1) at ε = attack.heatmap_epsilon (stream `rng.fork('claims/l1/<layer>')`).
  *   `claims_by_means` keeps the earlier verdicts from means alone (mean drop over ε > 0, every ε > 0,
- *   every layer) for comparison with earlier runs.
+ *   every layer) for comparison with earlier runs. Other explanations get numbers, rows and
+ *   chart bars, no claim.
  *
- * Outputs: main chart = accuracy vs ε, one line per model; a bar chart of the L1 distances; a PNG
- * grid of a few images (clean and adversarial input, Grad-CAM, SAM per SNN at conv4, SAM at its
- * step of largest change, stamped 1-based); rows = (model, epsilon, accuracy, images).
+ * Outputs: main chart = accuracy vs ε, one line per model; a bar chart of the L1 distances per
+ * explanation; a PNG grid of a few images (clean and adversarial input, the ANN's Grad-CAM, then
+ * every explanation of each SNN at conv4, each at its step of largest change, stamped 1-based);
+ * rows = (model, epsilon, accuracy, images).
  */
 import { labelsTensor, subset, toTensor } from '../data/dataset';
 import { accuracyUnderAttack, fgsmStep, inputGradient, type AttackModel } from '../attack/fgsm';
 import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
-import { SpikeActivationMap } from '../explain/sam';
+import { explainBatch, explanationKey, type BatchExplanation, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
+import { explanationMethods, PAPER_EXPLANATION } from '../explain/registry';
 import { normalisedL1, normalisedL1OverSteps } from '../metrics/distance';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, lineChart, type Row } from '../plot/spec';
-import { annLogits, snnLogits } from '../train/evaluate';
+import { annLogits } from '../train/evaluate';
 import * as tf from '@tensorflow/tfjs-core';
 import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
@@ -83,9 +91,30 @@ export interface FgsmOptions {
   craftingSteps?: number;
   /** Images in the PNG grid (default 3). */
   gridImages?: number;
+  /** Explanation methods of the SNNs (default: every registered one, `explanationMethods()`). */
+  explanations?: readonly ExplanationMethod[];
+  /** SNNs whose gradient explanations run (BPTT over all T steps, twice per batch; default surrogate only). */
+  gradientModels?: readonly SpikingModel['method'][];
 }
 
 type ModelName = 'ann' | SpikingModel['method'];
+
+/** How much one explanation of one model changes under the attack. */
+interface MapChange {
+  /** Metric name: `ann_gradcam` or `<explanation key>_<method>`. */
+  name: string;
+  /** For rows and charts: `ANN Grad-CAM`, `<label> (<method>)`. */
+  label: string;
+  /** Grid column header. */
+  short: string;
+  /** The SNN explanation (none for the ANN's Grad-CAM). */
+  explanation?: ExplanationMethod;
+  /** Per layer: L1 per image, and (SNN) the 0-based step of the largest change. */
+  l1: Map<ConvLayer, number[]>;
+  l1Step: Map<ConvLayer, number[]>;
+}
+
+const change = (name: string, label: string, short: string, explanation?: ExplanationMethod): MapChange => ({ name, label, short, explanation, l1: new Map(), l1Step: new Map() });
 
 interface ModelRun {
   name: ModelName;
@@ -98,17 +127,16 @@ interface ModelRun {
   correct: number[];
   /** Per ε, per image of `images` (in order): correctly classified. */
   correctByImage: boolean[][];
-  /** Per layer: L1 per image, and (SNN) the 0-based step of the largest change. */
-  l1: Map<ConvLayer, number[]>;
-  l1Step: Map<ConvLayer, number[]>;
-  /** Grid tiles of the first images at the grid layer: [clean, adversarial] and predictions. */
-  tiles: { clean: RgbImage; adv: RgbImage; advInput: RgbImage; pred: [number, number] }[];
+  /** The explanations of this model's maps (the ANN: its Grad-CAM), each with its L1 distances. */
+  changes: MapChange[];
+  /** Grid tiles of the first images at the grid layer: per explanation [clean, adversarial], and predictions. */
+  tiles: { maps: [RgbImage, RgbImage][]; advInput: RgbImage; pred: [number, number] }[];
   /** Pixel-channels of the heat-map attack whose gradient is exactly 0 (left unattacked), and all of them. */
   zeroGradient: number;
   pixelChannels: number;
 }
 
-/** Fig. 6a/b: accuracy under FGSM vs ε, and how much Grad-CAM and SAM change under the attack. */
+/** Fig. 6a/b: accuracy under FGSM vs ε, and how much the ANN's Grad-CAM and every SNN explanation change under the attack. */
 export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}): Promise<FigureResult> {
   const { epsilons, heatmap_epsilon: hEps } = ctx.params.attack;
   const { gamma, variant } = ctx.params.explain;
@@ -123,14 +151,19 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
     throw new Error(`${FGSM_FIGURE}: conversionBatch must be a positive integer, got ${options.conversionBatch}`);
   }
 
-  const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], correctByImage: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 }];
+  const explanations = options.explanations ?? explanationMethods();
+  const gradientModels = new Set(options.gradientModels ?? ['surrogate']);
+  const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], correctByImage: [], changes: [change('ann_gradcam', 'ANN Grad-CAM', 'GradCAM')], tiles: [], zeroGradient: 0, pixelChannels: 0 }];
   for (const m of ctx.snns) {
     if (m.method === 'conversion' && convImages === 0) continue;
     const craftingT = Math.min(m.timesteps, craftingSteps);
     const images = m.method === 'conversion' ? ctx.indices.slice(0, convImages) : ctx.indices;
     const budget = Math.min(CHUNK, Math.max(1, Math.floor(BPTT_IMAGE_STEPS / craftingT)));
     const batch = m.method === 'conversion' ? options.conversionBatch ?? budget : budget;
-    runs.push({ name: m.method, images, batch, snn: m, craftingT, correct: [], correctByImage: [], l1: new Map(), l1Step: new Map(), tiles: [], zeroGradient: 0, pixelChannels: 0 });
+    const mine = explanations.filter((e) => !e.needsGradient || gradientModels.has(m.method));
+    const abbrev = m.method === 'surrogate' ? 'S' : 'C';
+    const changes = mine.map((e) => change(`${explanationKey(e)}_${m.method}`, `${e.label} (${m.method})`, `${e.shortLabel ?? e.label} ${abbrev}`, e));
+    runs.push({ name: m.method, images, batch, snn: m, craftingT, correct: [], correctByImage: [], changes, tiles: [], zeroGradient: 0, pixelChannels: 0 });
   }
 
   for (const run of runs) {
@@ -160,7 +193,7 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
         // Grid tiles from the first images, over as many chunks as it takes (the converted net's batches are small).
         const grid = Math.max(0, gridCount - run.tiles.length);
         if (run.name === 'ann') annMaps(ctx, run, idx, x, adv, labels, layers, gridLayer, grid);
-        else snnMaps(ctx, run, run.snn as SpikingModel, idx, x, adv, layers, gridLayer, grid, gamma, variant, k);
+        else snnMaps(ctx, run, run.snn as SpikingModel, idx, x, adv, labels, layers, gridLayer, grid, gamma, variant, k);
       } finally {
         tf.dispose([x, y, adv]);
       }
@@ -185,26 +218,28 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
   const l1Step: Record<string, Record<string, number>> = {};
   const l1Rows: Row[] = [];
   for (const r of runs) {
-    const name = r.name === 'ann' ? 'ann_gradcam' : `sam_${r.name}`;
-    const label = r.name === 'ann' ? 'ANN Grad-CAM' : `SAM (${r.name})`;
-    for (const layer of layers) {
-      const v = r.l1.get(layer) ?? [];
-      (l1[name] ??= {})[layer] = mean(v);
-      (l1Std[name] ??= {})[layer] = std(v);
-      if (r.snn) (l1Step[name] ??= {})[layer] = mean(r.l1Step.get(layer) ?? []) + 1;
-      l1Rows.push({ explanation: label, layer: layerNumber(layer), l1: mean(v), images: v.length });
+    for (const { name, label, l1: byLayer, l1Step: steps } of r.changes) {
+      for (const layer of layers) {
+        const v = byLayer.get(layer) ?? [];
+        (l1[name] ??= {})[layer] = mean(v);
+        (l1Std[name] ??= {})[layer] = std(v);
+        if (r.snn) (l1Step[name] ??= {})[layer] = mean(steps.get(layer) ?? []) + 1;
+        l1Rows.push({ explanation: label, layer: layerNumber(layer), l1: mean(v), images: v.length });
+      }
     }
   }
+  const paperName = `${explanationKey({ id: PAPER_EXPLANATION })}_surrogate`;
   const accAt = (name: ModelName, i: number) => (runs.find((r) => r.name === name)?.correct[i] ?? 0) / (runs.find((r) => r.name === name)?.images.length ?? 1);
   const hasSurrogate = runs.some((r) => r.name === 'surrogate');
   const meanClaims: Record<string, boolean> = {
     snn_accuracy_drops_less: hasSurrogate && drop.surrogate < drop.ann,
     snn_accuracy_drops_less_every_epsilon: hasSurrogate && clean >= 0 && attacked.length > 0
       && attacked.every(([, i]) => accAt('surrogate', clean) - accAt('surrogate', i) < accAt('ann', clean) - accAt('ann', i)),
-    sam_changes_less: hasSurrogate && layers.every((l) => l1.sam_surrogate[l] < l1.ann_gradcam[l]),
+    sam_changes_less: hasSurrogate && paperName in l1 && layers.every((l) => l1[paperName][l] < l1.ann_gradcam[l]),
   };
   const metrics: Record<string, unknown> = {
     images: ctx.indices.length,
+    explanations: explanations.map((e) => ({ id: e.id, label: e.label, key: explanationKey(e), models: runs.filter((r) => r.changes.some((c) => c.explanation === e)).map((r) => r.name) })),
     conversion_images: runs.find((r) => r.name === 'conversion')?.images.length ?? 0,
     /** BPTT steps of each SNN's attack (min(T, 32)); accuracy and SAM are evaluated over the full T. */
     crafting_timesteps: Object.fromEntries(runs.filter((r) => r.snn).map((r) => [r.name, r.craftingT as number])),
@@ -232,7 +267,7 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
   });
   const l1Chart = readableBars(barChart(l1Rows, {
     x: 'layer', y: 'l1', color: 'explanation',
-    title: `Change of the heat map under FGSM, ε = ${hEps}/255 (normalised L1; SAM: max over t)`, yTitle: 'normalised L1 (clean vs adversarial)',
+    title: `Change of the heat map under FGSM, ε = ${hEps}/255 (normalised L1; SNN maps: max over t)`, yTitle: 'normalised L1 (clean vs adversarial)',
   }));
   const png = gridPng(ctx, runs, gridLayer, hEps);
   return { chart, charts: [chart, l1Chart], metrics, rows, pngs: { grid: png } };
@@ -247,6 +282,8 @@ function fgsmClaims(ctx: FigureContext, runs: readonly ModelRun[], layers: reado
   const ann = runs.find((r) => r.name === 'ann') as ModelRun;
   const snn = runs.find((r) => r.name === 'surrogate');
   if (!snn) return [];
+  const sam = snn.changes.find((c) => c.explanation?.id === PAPER_EXPLANATION);
+  const gradcam = ann.changes[0];
   if (snn.images.length !== ann.images.length || snn.images.some((i, k) => i !== ann.images[k])) {
     throw new Error(`${FGSM_FIGURE}: the ANN and the surrogate SNN were evaluated on different images; paired claims need the same ones`);
   }
@@ -267,13 +304,13 @@ function fgsmClaims(ctx: FigureContext, runs: readonly ModelRun[], layers: reado
       }, pairedBootstrap(drops(ann, e), drops(snn, e), { rng: ctx.rng.fork(`claims/accuracy/${eps}`) })));
     });
   }
-  for (const layer of layers) {
+  for (const layer of sam ? layers : []) {
     claims.push(makeClaim({
       id: `sam_changes_less_than_gradcam_surrogate_${layer}`,
       statement: `SAM (surrogate SNN) changes less than ANN Grad-CAM under FGSM at ${layer}, ε = ${hEps}/255`,
       metric: `mean over images of (ANN Grad-CAM L1 − surrogate SAM L1) at ${layer}; L1 = (1/N)Σ|clean − adversarial| of scale-free-normalised maps at the layer's resolution, SAM: max over steps; each model attacked with its own gradient; paired by image`,
       seeds,
-    }, pairedBootstrap(ann.l1.get(layer) ?? [], snn.l1.get(layer) ?? [], { rng: ctx.rng.fork(`claims/l1/${layer}`) })));
+    }, pairedBootstrap(gradcam.l1.get(layer) ?? [], sam?.l1.get(layer) ?? [], { rng: ctx.rng.fork(`claims/l1/${layer}`) })));
   }
   return claims;
 }
@@ -304,47 +341,47 @@ function annMaps(ctx: FigureContext, run: ModelRun, idx: number[], x: tf.Tensor4
     const a = gradCam(ctx.ann, adv, { layer, targets: labels, variant: ctx.variant });
     labels.forEach((_, b) => {
       const mc = scaleFreeNormalise(c.map(0, b)), ma = scaleFreeNormalise(a.map(0, b));
-      push(run.l1, layer, normalisedL1(mc, ma));
+      push(run.changes[0].l1, layer, normalisedL1(mc, ma));
       if (layer === gridLayer && b < grid) {
         const advInput = rgbImage(advPixels.subarray(b * h * w * 3, (b + 1) * h * w * 3), h, w, 3);
-        run.tiles.push({ clean: overlay(inputImage(ctx.val, idx[b]), mc), adv: overlay(advInput, ma), advInput, pred: [predClean[b], predAdv[b]] });
+        run.tiles.push({ maps: [[overlay(inputImage(ctx.val, idx[b]), mc), overlay(advInput, ma)]], advInput, pred: [predClean[b], predAdv[b]] });
       }
     });
   }
 }
 
-/** SAM of clean and adversarial images on one encoder seed; L1 = max over steps, per layer. */
-function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, layers: ConvLayer[], gridLayer: ConvLayer, grid: number, gamma: number, variant: 'paper' | 'reference', k: number): void {
-  const samClean = new SpikeActivationMap({ layers, gamma, variant });
-  const samAdv = new SpikeActivationMap({ layers, gamma, variant });
-  try {
-    // The same fork for both runs: identical uniform draws, so only the perturbation differs.
-    const lc = snnLogits(m.net, x, ctx.variant, m.timesteps, ctx.rng.fork(`${m.method}/sam/${k}`), [samClean]);
-    const la = snnLogits(m.net, adv, ctx.variant, m.timesteps, ctx.rng.fork(`${m.method}/sam/${k}`), [samAdv]);
-    const predClean = argmaxRows(lc), predAdv = argmaxRows(la);
-    tf.dispose([lc, la]);
-    const advPixels = adv.dataSync() as Float32Array;
-    const [batch, h, w] = x.shape;
+/** Every explanation of clean and adversarial images on one encoder seed; L1 = max over steps, per layer. */
+function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number, gamma: number, variant: 'paper' | 'reference', k: number): void {
+  const methods = run.changes.map((c) => c.explanation as ExplanationMethod);
+  // The same fork for both runs: identical uniform draws, so only the perturbation differs.
+  const explain = (images: tf.Tensor4D): BatchExplanation => explainBatch(methods, {
+    net: m.net, images, variant: ctx.variant, timesteps: m.timesteps, layers, targets: labels, rng: ctx.rng.fork(`${m.method}/sam/${k}`), options: { gamma, samVariant: variant },
+  });
+  const clean = explain(x), attacked = explain(adv);
+  const advPixels = adv.dataSync() as Float32Array;
+  const [batch, h, w] = x.shape;
+  for (let b = 0; b < Math.min(grid, batch); b++) {
+    run.tiles.push({ maps: [], advInput: rgbImage(advPixels.subarray(b * h * w * 3, (b + 1) * h * w * 3), h, w, 3), pred: [clean.predicted[b], attacked.predicted[b]] });
+  }
+  const tiles = run.tiles.slice(run.tiles.length - Math.min(grid, batch));
+  for (const c of run.changes) {
+    const id = (c.explanation as ExplanationMethod).id;
+    const [before, after] = [clean, attacked].map((r) => r.maps.get(id) as ExplanationMaps);
     for (const layer of layers) {
       for (let b = 0; b < batch; b++) {
-        const mc = samClean.series(layer, 'raw', b).map(scaleFreeNormalise);
-        const ma = samAdv.series(layer, 'raw', b).map(scaleFreeNormalise);
+        const mc = before.series(layer, 'raw', b).map(scaleFreeNormalise);
+        const ma = after.series(layer, 'raw', b).map(scaleFreeNormalise);
         const d = normalisedL1OverSteps(mc, ma);
-        push(run.l1, layer, d.value);
-        push(run.l1Step, layer, d.step);
-        if (layer === gridLayer && b < grid) {
-          const advInput = rgbImage(advPixels.subarray(b * h * w * 3, (b + 1) * h * w * 3), h, w, 3);
-          run.tiles.push({
-            clean: stamp(overlay(inputImage(ctx.val, idx[b]), mc[d.step]), `t=${d.step + 1}`),
-            adv: stamp(overlay(advInput, ma[d.step]), `t=${d.step + 1}`),
-            advInput, pred: [predClean[b], predAdv[b]],
-          });
+        push(c.l1, layer, d.value);
+        push(c.l1Step, layer, d.step);
+        if (layer === gridLayer && b < tiles.length) {
+          tiles[b].maps.push([
+            stamp(overlay(inputImage(ctx.val, idx[b]), mc[d.step]), `t=${d.step + 1}`),
+            stamp(overlay(tiles[b].advInput, ma[d.step]), `t=${d.step + 1}`),
+          ]);
         }
       }
     }
-  } finally {
-    samClean.dispose();
-    samAdv.dispose();
   }
 }
 
@@ -352,10 +389,9 @@ function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number
 function gridPng(ctx: FigureContext, runs: ModelRun[], layer: ConvLayer, hEps: number): Uint8Array {
   const shown = Math.min(...runs.map((r) => r.tiles.length));
   const ann = runs[0];
-  const short = (n: ModelName) => (n === 'ann' ? 'GradCAM' : n === 'surrogate' ? 'SAM S' : 'SAM C');
   const tiles = Array.from({ length: shown }, (_, j) => [
     inputImage(ctx.val, ann.images[j]), ann.tiles[j].advInput,
-    ...runs.flatMap((r) => [r.tiles[j].clean, r.tiles[j].adv]),
+    ...runs.flatMap((r) => r.tiles[j].maps.flat()),
   ]);
   const rowLabels = Array.from({ length: shown }, (_, j) => {
     const label = ctx.val.labels[ann.images[j]];
@@ -364,7 +400,7 @@ function gridPng(ctx: FigureContext, runs: ModelRun[], layer: ConvLayer, hEps: n
   return tileGridPng({
     tiles,
     rowLabels,
-    columnLabels: ['clean', `adv`, ...runs.flatMap((r) => [short(r.name), `${short(r.name)} adv`])],
-    title: `FGSM ε=${hEps}/255 against each model, ${layer}. SAM at its t of largest change. A/S/C: predicted class clean,adv`,
+    columnLabels: ['clean', `adv`, ...runs.flatMap((r) => r.changes.flatMap((c) => [c.short, `${c.short} adv`]))],
+    title: `FGSM ε=${hEps}/255 against each model, ${layer}. SNN maps at their t of largest change. A/S/C: predicted class clean,adv`,
   });
 }

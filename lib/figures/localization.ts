@@ -4,8 +4,15 @@
  * choices the paper leaves open.
  *
  * Per chunk of ≤ 16 validation images: the ANN's Grad-CAM G at each layer of `explain.layers`
- * (ground-truth class), and for each SNN (surrogate, conversion) one simulation with a SAM
- * observer on those layers (γ = explain.gamma, explain.variant).
+ * (ground-truth class), and for each SNN (surrogate, conversion) every registered explanation
+ * method on those layers (`lib/explain/registry.ts`: SAM with γ = explain.gamma and
+ * explain.variant, the firing-rate map, …, one simulation for the streaming ones; gradient
+ * methods such as SNN-crafted Grad-CAM, ground-truth class, for `snnGradCamMethods` only, default
+ * surrogate: their BPTT through a converted net's `convert.timesteps` steps, 300 by default,
+ * costs minutes on a CPU), all on the encoder stream `rng.fork('<method>/<chunk>')`. Every
+ * explanation gets E under the default setting, box scores and faithfulness, named
+ * `<explanation key>_<method>` (`sam_surrogate`, `rate_conversion`); the paper's claims, their
+ * sensitivity, the Fig. 4 grid and the slider are SAM's.
  *
  * - Fig. 5c: localization error `E = min_t BCE(G, M_t)` (paper Eq. 10) per image, under the
  *   DEFAULT choices (`LOCALIZATION_CHOICES`, first option of each):
@@ -32,23 +39,21 @@
  * - Beyond the paper, box scores against the data set's ground-truth boxes (images with a
  *   degenerate box are skipped): the pointing game (hit when the map's maximum lies in the box)
  *   and the share of the map's energy inside the box, each with its 95 % bootstrap interval, next
- *   to the box's share of the image (what a uniform map scores), for SAM, SNN-crafted Grad-CAM
- *   (surrogate only by default: its BPTT through a converted net's `convert.timesteps` steps, 300
- *   by default, costs minutes on a CPU) and the ANN's Grad-CAM, all upsampled bilinearly to the
- *   image. An SNN map here is the TIME-AVERAGE of the raw maps M_t (then normalised): it needs no
+ *   to the box's share of the image (what a uniform map scores), for every explanation and
+ *   the ANN's Grad-CAM, all upsampled bilinearly to the image. An SNN map here is the TIME-AVERAGE of the raw maps M_t (then normalised): it needs no
  *   reference, where the step of minimal localization error would borrow the ANN's Grad-CAM to
  *   pick the step. Claims per (explanation, layer): energy in the box > the box's area share, and
  *   pointing-game hit rate > the area share (a random point's hit rate), paired per image.
  * - Beyond the paper, faithfulness (Petsiuk et al. 2018): deletion and insertion AUCs of the same
  *   time-averaged maps at `faithfulness.layers` (default conv6), K = 8 steps, deleted pixels set
  *   to 0 (black, the scenes' background), score = the explained model's softmax probability of
- *   the ground-truth class (ANN Grad-CAM: the ANN; SAM and SNN Grad-CAM: the SNN they explain,
+ *   the ground-truth class (ANN Grad-CAM: the ANN; an SNN's explanations: the SNN they explain,
  *   fresh Poisson input per call). An explanation of an SNN with T steps is scored on the first
  *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 90 000 image-steps: every image up to 625
  *   for T = 8, the first 16 for T = 300; 1.5–2 min each on a busy 2-core CPU), all curves of a chunk
  *   batched into one model call (`pooledScores`).
  *
- * Outputs: main chart = E vs layer, one line per method; a bar chart of the box scores; a
+ * Outputs: main chart = E vs layer, one line per (explanation, method); a bar chart of the box scores; a
  * heat-map slider (SAM of the first image at conv4, surrogate and conversion side by side, at
  * most 30 frames, frame k showing step round(k·T/K) of each method); rows = one per (explanation,
  * method, layer) with interval columns; metrics nest E with its interval and step, the claims,
@@ -57,9 +62,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { boxOf, toTensor, type Box } from '../data/dataset';
-import { convLayer, gradCam, snnGradCam, type CamMaps, type ConvLayer } from '../explain/gradcam';
+import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
-import { SpikeActivationMap } from '../explain/sam';
+import { explainBatch, explanationKey, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
+import { explanationMethods, paperExplanation, PAPER_EXPLANATION } from '../explain/registry';
 import { pointingGame, energyInBox } from '../metrics/box';
 import { sampleSteps } from '../metrics/steps';
 import { layerNumber } from '../model/vgg';
@@ -141,7 +147,12 @@ export interface FaithfulnessSettings {
 
 /** Options of `figureLocalization` (the defaults are what the pipeline runs). */
 export interface LocalizationOptions {
-  /** Methods whose SNN-crafted Grad-CAM gets box scores (BPTT over all T steps; default surrogate only). */
+  /** Explanation methods to score (default: every registered one, `explanationMethods()`). */
+  explanations?: readonly ExplanationMethod[];
+  /**
+   * Training methods whose gradient explanations (SNN-crafted Grad-CAM, any `needsGradient`
+   * method) run: BPTT over all T steps costs minutes for a converted net's 300 (default surrogate only).
+   */
   snnGradCamMethods?: readonly Method[];
   /** Images in the PNG grid (default 3). */
   gridImages?: number;
@@ -181,6 +192,18 @@ interface Scores {
   insertion: number[];
 }
 
+/** One explanation's scores of one model, per layer, with its names for tables and rows. */
+interface Source {
+  /** The explanation's label (`SAM`, `ANN Grad-CAM`). */
+  explanation: string;
+  /** The training method of the explained SNN, or `ann`. */
+  method: string;
+  byLayer: Map<ConvLayer, Scores>;
+}
+
+/** The reference explanation: the ANN's Grad-CAM (Eq. 10's G, also scored on boxes and faithfulness). */
+const ANN_SOURCE = { name: 'ann_gradcam', explanation: 'ANN Grad-CAM', method: 'ann' } as const;
+
 const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], energy: [], area: [], deletion: [], insertion: [] });
 
 /** Key of a sensitivity option. */
@@ -191,11 +214,16 @@ function alternativeSettings(): { choice: string; option: string; key: string; s
   return LOCALIZATION_CHOICES.flatMap((c) => c.options.slice(1).map((o) => ({ choice: c.choice, option: o.option, key: optionKey(c.choice, o.option), setting: { ...DEFAULT_ERROR_SETTING, ...o.set } })));
 }
 
-/** Fig. 4 + Fig. 5c: SAM per layer and method, its localization error vs the ANN's Grad-CAM, box scores, faithfulness, sensitivity. */
+/** Fig. 4 + Fig. 5c: every explanation per layer and method, its localization error vs the ANN's Grad-CAM, box scores, faithfulness; SAM's claims and their sensitivity. */
 export async function figureLocalization(ctx: FigureContext, options: LocalizationOptions = {}): Promise<LocalizationResult> {
   const { gamma, variant } = ctx.params.explain;
   const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
   const gradMethods = new Set(options.snnGradCamMethods ?? ['surrogate']);
+  const explanations = options.explanations ?? explanationMethods();
+  if (explanations.length === 0) throw new Error(`${LOCALIZATION_FIGURE}: no explanation methods to score (register one with registerExplanation)`);
+  // Fig. 5c's claims and their sensitivity are about SAM; Fig. 4's grid and the slider show it (or the first method without it).
+  const claimed = explanations.find((e) => e.id === PAPER_EXPLANATION);
+  const shown = paperExplanation(explanations);
   const gridCount = options.gridImages ?? GRID_IMAGES;
   const resamples = options.resamples ?? 2000;
   if (ctx.indices.length === 0) throw new Error(`${LOCALIZATION_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
@@ -209,15 +237,15 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   // The option "empty maps included" (min over t): did an empty map attain the minimum?
   const includedAt = alternatives.findIndex((a) => a.setting.emptyMaps === 'include' && a.setting.aggregation === 'min');
 
-  // scores[key][layer], key = `${explanation}|${method}`
-  const scores = new Map<string, Map<ConvLayer, Scores>>();
-  const at = (explanation: string, method: string, layer: ConvLayer): Scores => {
-    const key = `${explanation}|${method}`;
-    if (!scores.has(key)) scores.set(key, new Map());
-    const m = scores.get(key) as Map<ConvLayer, Scores>;
+  // Scores per source (metric name: `ann_gradcam`, `<explanation key>_<method>`) and layer.
+  const sources = new Map<string, Source>();
+  const at = (name: string, explanation: string, method: string, layer: ConvLayer): Scores => {
+    if (!sources.has(name)) sources.set(name, { explanation, method, byLayer: new Map() });
+    const m = (sources.get(name) as Source).byLayer;
     if (!m.has(layer)) m.set(layer, emptyScores());
     return m.get(layer) as Scores;
   };
+  const ann = (layer: ConvLayer) => at(ANN_SOURCE.name, ANN_SOURCE.explanation, ANN_SOURCE.method, layer);
   const chance: number[] = [];
   let degenerate = 0;
   const grid: GridImage[] = [];
@@ -249,58 +277,49 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
       });
       for (const layer of layers) {
         const maps = (G.get(layer) as HeatMap[]).map((g) => upsample(g, H, W));
-        idx.forEach((_, b) => scoreBox(at('ANN Grad-CAM', 'ann', layer), maps[b], boxes[b], H, W));
-        if (faith.layers.includes(layer)) jobs.push(faithJob(faith, at('ANN Grad-CAM', 'ann', layer), 1, maps, positions, 'ann', `ann_gradcam/${layer}`));
+        idx.forEach((_, b) => scoreBox(ann(layer), maps[b], boxes[b], H, W));
+        if (faith.layers.includes(layer)) jobs.push(faithJob(faith, ann(layer), 1, maps, positions, 'ann', `${ANN_SOURCE.name}/${layer}`));
       }
       if (k === 0) idx.slice(0, gridCount).forEach((i, b) => grid.push({ index: i, rows: [], gradcam: layers.map((l) => (G.get(l) as HeatMap[])[b]) }));
 
       for (const model of ctx.snns) {
         const { method, net, timesteps: T } = model;
-        const sam = new SpikeActivationMap({ layers, gamma, variant });
-        try {
-          // One encoder stream per (method, chunk); SNN Grad-CAM below replays the same spikes.
-          snnLogits(net, x, ctx.variant, T, ctx.rng.fork(`${method}/${k}`), [sam]).dispose();
+        const mine = explanations.filter((e) => !e.needsGradient || gradMethods.has(method));
+        // One encoder stream per (method, chunk), replayed by every explanation: all explain the same spikes.
+        const { maps: explained } = explainBatch(mine, {
+          net, images: x, variant: ctx.variant, timesteps: T, layers, targets: labels, rng: ctx.rng.fork(`${method}/${k}`), options: { gamma, samVariant: variant },
+        });
+        for (const e of mine) {
+          const ex = explained.get(e.id) as ExplanationMaps;
+          const name = `${explanationKey(e)}_${method}`;
+          // The claims' method is scored under every setting of the sensitivity table; the others under the default.
+          const settings = e === claimed ? [DEFAULT_ERROR_SETTING, ...alternatives.map((a) => a.setting)] : [DEFAULT_ERROR_SETTING];
           for (const layer of layers) {
-            const s = at('SAM', method, layer);
+            const s = at(name, e.label, method, layer);
             const averaged: HeatMap[] = [];
             idx.forEach((_, b) => {
-              const raw = sam.series(layer, 'raw', b);
-              const maps = raw.map(scaleFreeNormalise);
-              const errors = errorsUnder(((Graw.get(layer) as HeatMap[])[b]), raw, [DEFAULT_ERROR_SETTING, ...alternatives.map((a) => a.setting)], H, W);
+              const raw = ex.series(layer, 'raw', b);
+              const errors = errorsUnder(((Graw.get(layer) as HeatMap[])[b]), raw, settings, H, W);
               recordErrors(s, errors[0], raw);
-              alternatives.forEach((a, j) => pushTo(s.variants, a.key, errors[j + 1].value));
-              const included = includedAt >= 0 ? errors[includedAt + 1] : null;
-              if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
+              if (e === claimed) {
+                alternatives.forEach((a, j) => pushTo(s.variants, a.key, errors[j + 1].value));
+                const included = includedAt >= 0 ? errors[includedAt + 1] : null;
+                if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
+              }
               const avg = upsample(scaleFreeNormalise(meanMap(raw)), H, W);
               averaged.push(avg);
               scoreBox(s, avg, boxes[b], H, W);
+              if (e !== shown) return;
+              const maps = raw.map(scaleFreeNormalise);
               if (k === 0 && b < grid.length) {
-                const shown = sampleSteps(T, columns);
-                grid[b].rows.push({ layer, method, T, steps: shown, maps: shown.map((t) => maps[t]) });
+                const steps = sampleSteps(T, columns);
+                grid[b].rows.push({ layer, method, T, steps, maps: steps.map((t) => maps[t]) });
               }
               if (k === 0 && b === 0 && layer === sliderLayer) {
                 for (const t of new Set(sampleSteps(T, frames))) sliderRows.push(...cells(maps[t], { method, T, step: t + 1 }));
               }
             });
-            if (faith.layers.includes(layer)) jobs.push(faithJob(faith, s, T, averaged, positions, model, `sam_${method}/${layer}`));
-          }
-        } finally {
-          sam.dispose();
-        }
-        if (gradMethods.has(method)) {
-          for (const layer of layers) {
-            const cam: CamMaps = snnGradCam(net, x, { layer, targets: labels, variant: ctx.variant, timesteps: T, rng: ctx.rng.fork(`${method}/${k}`) });
-            const s = at('SNN Grad-CAM', method, layer);
-            const averaged: HeatMap[] = [];
-            idx.forEach((_, b) => {
-              const raw = cam.series('raw', b);
-              const [e] = errorsUnder((Graw.get(layer) as HeatMap[])[b], raw, [DEFAULT_ERROR_SETTING], H, W);
-              recordErrors(s, e, raw);
-              const avg = upsample(scaleFreeNormalise(meanMap(raw)), H, W);
-              averaged.push(avg);
-              scoreBox(s, avg, boxes[b], H, W);
-            });
-            if (faith.layers.includes(layer)) jobs.push(faithJob(faith, s, T, averaged, positions, model, `snn_gradcam_${method}/${layer}`));
+            if (faith.layers.includes(layer)) jobs.push(faithJob(faith, s, T, averaged, positions, model, `${name}/${layer}`));
           }
         }
       }
@@ -335,11 +354,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   const boxScores: Record<string, Record<string, Record<string, unknown>>> = {};
   const faithResults: Record<string, Record<string, Record<string, unknown>>> = {};
   const boxClaims: Claim[] = [];
-  const names = new Map<string, { explanation: string; method: string }>();
-  for (const [key, byLayer] of scores) {
-    const [explanation, method] = key.split('|');
-    const name = explanation === 'ANN Grad-CAM' ? 'ann_gradcam' : `${explanation === 'SAM' ? 'sam' : 'snn_gradcam'}_${method}`;
-    names.set(name, { explanation, method });
+  for (const [name, { explanation, method, byLayer }] of sources) {
     for (const layer of layers) {
       const s = byLayer.get(layer);
       if (!s) continue;
@@ -378,7 +393,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
           n: p.n, pointing_game: brief(p), energy_in_box: brief(en), box_area_share: mean(s.area),
           energy_minus_area: brief(overArea), pointing_minus_area: brief(overChance),
         };
-        const what = `${explanation}${explanation === 'ANN Grad-CAM' ? '' : ` (${method})`} at ${layer}`;
+        const what = `${sourceName(sources, name)} at ${layer}`;
         boxClaims.push(makeClaim({
           id: `energy_above_area_${name}_${layer}`, statement: `Energy in the box > the box's area share: ${what}`,
           metric: 'mean over boxed images of (energy share inside the box − box area share), time-averaged map upsampled to the image, paired by image', seeds: [ctx.params.seed],
@@ -416,19 +431,20 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
 
   // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
   const methods = ctx.snns.map((m) => m.method);
+  const claimedName = (method: string) => `${explanationKey({ id: PAPER_EXPLANATION })}_${method}`;
   const samErrors = (key: string | null) => (method: Method, layer: ConvLayer): number[] => {
-    const s = scores.get(`SAM|${method}`)?.get(layer);
+    const s = claimed ? sources.get(claimedName(method))?.byLayer.get(layer) : undefined;
     if (!s) return [];
     return key === null ? s.error : (s.variants.get(key) as number[]);
   };
-  const claims = fig5cClaims(ctx, layers, methods, samErrors(null), resamples);
+  const claims = claimed ? fig5cClaims(ctx, layers, methods, samErrors(null), resamples) : [];
   metrics.claims = claims;
   metrics.claims_summary = summarise(claims, layers, methods);
-  const surrogateMeans = layers.map((l) => localization.sam_surrogate?.[l] ?? NaN);
-  const conversionMeans = layers.map((l) => localization.sam_conversion?.[l] ?? NaN);
+  const surrogateMeans = layers.map((l) => localization[claimedName('surrogate')]?.[l] ?? NaN);
+  const conversionMeans = layers.map((l) => localization[claimedName('conversion')]?.[l] ?? NaN);
   const grows = (v: number[]) => v.length > 1 && v.every((e, i) => i === 0 || e > v[i - 1]);
   const byMeans: Record<string, boolean> = {};
-  for (const m of methods) byMeans[`error_grows_with_depth_${m}`] = grows(layers.map((l) => localization[`sam_${m}`]?.[l] ?? NaN));
+  for (const m of methods) byMeans[`error_grows_with_depth_${m}`] = grows(layers.map((l) => localization[claimedName(m)]?.[l] ?? NaN));
   byMeans.error_grows_with_depth = methods.every((m) => byMeans[`error_grows_with_depth_${m}`]);
   byMeans.conversion_worse_every_layer = layers.every((_, i) => conversionMeans[i] > surrogateMeans[i]);
   metrics.claims_by_means = byMeans;
@@ -456,15 +472,16 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   };
 
   // ---- charts and the grid
-  const samRows = rows.filter((r) => r.explanation === 'SAM');
-  const chart = lineChart(samRows, {
-    x: 'layer', y: 'error', color: 'method',
-    title: `Localization error of SAM vs the ANN's Grad-CAM (min over t, mean of ${ctx.indices.length} images)`,
+  const snnRows = rows.filter((r) => r.error !== null).map((r) => ({ ...r, source: `${r.explanation} (${r.method})` }));
+  const chart = lineChart(snnRows, {
+    x: 'layer', y: 'error', color: 'source',
+    title: `Localization error vs the ANN's Grad-CAM (min over t, mean of ${ctx.indices.length} images)`,
     xTitle: 'layer (conv)', yTitle: 'localization error (BCE)',
   });
   (chart.encoding as Record<string, Record<string, unknown>>).x.scale = { zero: false };
   (chart.encoding as Record<string, Record<string, unknown>>).x.axis = { values: layers.map(layerNumber), tickMinStep: 1 };
-  const boxRows = rows.filter((r) => r.pointing_game !== null).map((r) => ({ ...r, source: r.explanation === 'SAM' || r.explanation === 'SNN Grad-CAM' ? `${r.explanation} (${r.method})` : String(r.explanation) }));
+  const isSnn = new Set<unknown>(methods);
+  const boxRows = rows.filter((r) => r.pointing_game !== null).map((r) => ({ ...r, source: isSnn.has(r.method) ? `${r.explanation} (${r.method})` : String(r.explanation) }));
   const boxChart = hconcat([
     readableBars(barChart(boxRows, { x: 'layer', y: 'pointing_game', color: 'source', title: 'Pointing game (hit rate)', yTitle: 'hit rate' })),
     readableBars(barChart(boxRows, { x: 'layer', y: 'energy_in_box', color: 'source', title: 'Energy in the box (time-averaged maps)', yTitle: 'share of energy' })),
@@ -474,8 +491,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   const tables = {
     claims: claimsTable(claims),
     sensitivity: sensitivityTable(sensitivity, claims),
-    boxes: boxTable(boxScores, names),
-    faithfulness: faithfulnessTable(faithResults, names),
+    boxes: boxTable(boxScores, sources),
+    faithfulness: faithfulnessTable(faithResults, sources),
   };
   return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png }, sensitivity, tables };
 }
@@ -732,24 +749,25 @@ function sensitivityTable(rows: readonly SensitivityRow[], claims: readonly Clai
   return markdownTable(['choice', 'option', ...claims.map((c) => shortClaim(c.id))], body);
 }
 
-function sourceName(names: Map<string, { explanation: string; method: string }>, name: string): string {
-  const n = names.get(name);
-  return !n || n.explanation === 'ANN Grad-CAM' ? 'ANN Grad-CAM' : `${n.explanation} (${n.method})`;
+/** Who made a source's maps: the ANN's Grad-CAM, or `<explanation label> (<training method>)`. */
+function sourceName(sources: ReadonlyMap<string, Source>, name: string): string {
+  const n = sources.get(name);
+  return !n || n.method === ANN_SOURCE.method ? ANN_SOURCE.explanation : `${n.explanation} (${n.method})`;
 }
 
-function boxTable(box: Record<string, Record<string, Record<string, unknown>>>, names: Map<string, { explanation: string; method: string }>): string {
+function boxTable(box: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {
   type Ci = { value: number; low: number; high: number };
   const body = Object.entries(box).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, s]) => [
-    sourceName(names, name), layer, String(s.n), fmtCi(s.pointing_game as Ci), fmtCi(s.energy_in_box as Ci), fmt(s.box_area_share as number), fmtCi(s.energy_minus_area as Ci),
+    sourceName(sources, name), layer, String(s.n), fmtCi(s.pointing_game as Ci), fmtCi(s.energy_in_box as Ci), fmt(s.box_area_share as number), fmtCi(s.energy_minus_area as Ci),
   ]));
   if (body.length === 0) return '_no boxed images_';
   return markdownTable(['explanation', 'layer', 'n', 'pointing game [95 % CI]', 'energy in box [95 % CI]', 'box area share', 'energy − area [95 % CI]'], body);
 }
 
-function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, names: Map<string, { explanation: string; method: string }>): string {
+function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {
   type Ci = { value: number; low: number; high: number };
   const body = Object.entries(results).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, s]) => [
-    sourceName(names, name), layer, String(s.n), fmtCi(s.deletion_auc as Ci), fmtCi(s.insertion_auc as Ci),
+    sourceName(sources, name), layer, String(s.n), fmtCi(s.deletion_auc as Ci), fmtCi(s.insertion_auc as Ci),
   ]));
   if (body.length === 0) return '_faithfulness not computed_';
   return markdownTable(['explanation', 'layer', 'n', 'deletion AUC (lower = more faithful) [95 % CI]', 'insertion AUC (higher = more faithful) [95 % CI]'], body);

@@ -1,41 +1,50 @@
 /**
- * Figure 01 (paper Fig. 2): SAM against SNN-crafted Grad-CAM at conv4, for both training methods.
+ * Figure 01 (paper Fig. 2): heat-map variance of every registered explanation method at conv4
+ * (SAM, SNN-crafted Grad-CAM, the firing-rate map, …; `lib/explain/registry.ts`), for both
+ * training methods.
  *
- * Per image and method: one simulation with a SAM observer (γ = explain.gamma, explain.variant)
- * and one SNN-crafted Grad-CAM (ground-truth class, per-step channel weights) on the SAME Poisson
- * spikes (both use the encoder stream `rng.fork('<method>/<chunk>')`). Each step's map is
- * normalised to [0, 1] by `scaleFreeNormalise`; the heat-map variance of an image is the maximum
- * over steps of the pixel variance (paper Fig. 2b), averaged over the images. Paper claim: SAM's
- * variance is higher than Grad-CAM's for both methods (Grad-CAM's "heat-map smoothing effect").
+ * Per chunk of images and training method: every explanation on the SAME Poisson spikes
+ * (`explainBatch` replays the encoder stream `rng.fork('<method>/<chunk>')` for each; the
+ * streaming ones share one simulation), with γ = explain.gamma, SAM variant explain.variant and
+ * SNN Grad-CAM's ground-truth class and per-step channel weights. Each step's map is normalised
+ * to [0, 1] by `scaleFreeNormalise`; the heat-map variance of an image is the maximum over steps
+ * of the pixel variance (paper Fig. 2b), averaged over the images. Paper claim: SAM's variance is
+ * higher than Grad-CAM's for both methods (Grad-CAM's "heat-map smoothing effect").
  *
  * Why scale-free: the authors' normalisation `(m - min) / (max - min + 1e-3)` has an absolute ε.
  * SAM's raw values are spike scores of order 1, where ε is negligible, but raw Grad-CAM values are
  * products of gradients and spikes, 1e-9..1e-3 here; with the absolute ε every Grad-CAM map would
  * normalise to ≈ 0 and its variance to ≈ 0 whatever its shape, so the comparison would measure
- * the gradient scale, not the map. The metric `gradcam_variance_absolute_eps` records that number.
+ * the gradient scale, not the map. `<key>_variance_absolute_eps` records that number.
+ *
+ * Metrics per training method and explanation (key = `explanationKey`: `sam`, `snn_gradcam`,
+ * `rate`): `<key>_variance`, `_variance_std`, `_variance_absolute_eps`, `<key>_max_step`
+ * (1-based); `explanations` lists the ids and labels. The paper's comparison names its two
+ * methods by id: `sam_higher_fraction`, and `gradcam_variance`, `_std`, `_absolute_eps`,
+ * `gradcam_max_step` (SNN Grad-CAM's numbers under the names earlier runs used).
  *
  * Verdicts: `claims` holds one `Claim` per training method, "SAM variance > SNN Grad-CAM variance",
  * judged on θ = mean over images of (SAM − Grad-CAM variance), paired by image (both maps explain
  * the same run), with a seeded 95 % percentile bootstrap over the images (`pairedBootstrap`, stream
  * `rng.fork('claims/<method>')`): `holds` only where the interval lies above 0, `fails` where it
  * lies at or below 0, `inconclusive` otherwise. `sam_higher_for_both` (means only) stays for
- * comparison with earlier runs.
+ * comparison with earlier runs. A method other than those two gets numbers, rows and chart
+ * entries, no claim.
  *
  * Outputs: a grouped bar chart (method × explanation, mean ± std over images), rows = those means,
- * a PNG grid of a few images (input, SAM and Grad-CAM of each method, each map at its step of
- * maximum variance) and, for the notebook, one heat-map slider chart per method (SAM vs Grad-CAM
- * over time for the first image; at most 30 steps, a converted net's T subsampled evenly).
- * Steps in every output are 1-based (t = 1..T).
+ * a PNG grid of a few images (input, then every explanation of each method, each map at its step
+ * of maximum variance) and, for the notebook, one heat-map slider chart per method (every
+ * explanation side by side over time for the first image; at most 30 steps, a converted net's T
+ * subsampled evenly). Steps in every output are 1-based (t = 1..T).
  */
 import { toTensor } from '../data/dataset';
-import { snnGradCam, type ConvLayer } from '../explain/gradcam';
 import { scaleFreeNormalise, type HeatMap } from '../explain/heatmap';
-import { SpikeActivationMap } from '../explain/sam';
+import { explainBatch, explanationKey, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
+import { explanationMethods } from '../explain/registry';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { heatmapVarianceOverSteps } from '../metrics/variance';
 import { overlay, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, heatmapSlider, type Row, type VegaLiteSpec } from '../plot/spec';
-import { snnLogits } from '../train/evaluate';
 import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 export type { FigureResult };
@@ -45,126 +54,163 @@ export type { FigureResult };
 export const VARIANCE_FIGURE = '01-variance';
 
 /** The layer of paper Fig. 2. */
-const LAYER: ConvLayer = 'conv4';
+const LAYER = 'conv4';
 /** Images per simulation (memory stays flat). */
 const CHUNK = 16;
 /**
- * Images × steps per SNN Grad-CAM pass: BPTT keeps every step's graph (about 2.5 MB per image and
- * step at width 0.125), so long runs take fewer images at once (T = 20: 16, T = 300: 4; ≈ 3 GB).
+ * Images × steps per pass when a gradient method runs: BPTT keeps every step's graph (about
+ * 2.5 MB per image and step at width 0.125), so long runs take fewer images at once (T = 20: 16,
+ * T = 300: 4; ≈ 3 GB).
  */
 const GRADCAM_IMAGE_STEPS = 1200;
 /** Images shown in the PNG grid. */
 const GRID_IMAGES = 4;
 /** Most frames in a heat-map slider. */
 const SLIDER_FRAMES = 30;
+/** The paper's two methods, by id: its claim compares them. */
+const CLAIM_IDS = { sam: 'sam', gradcam: 'snn-gradcam' } as const;
 
 type Method = SpikingModel['method'];
-type Explanation = 'SAM' | 'SNN Grad-CAM';
 
-/** Per-image results of one method. */
+/** Options of `figureVariance` (the defaults are what the pipeline runs). */
+export interface VarianceOptions {
+  /** Explanation methods to compare (default: every registered one, `explanationMethods()`). */
+  explanations?: readonly ExplanationMethod[];
+}
+
+/** Per-image results of one explanation of one training method. */
+interface ExplanationResult {
+  explanation: ExplanationMethod;
+  variance: number[];
+  /** Variance under the authors' absolute ε (`normalise`), per image. */
+  absoluteEps: number[];
+  /** Steps (0-based) of maximum variance, per image. */
+  step: number[];
+}
+
+/** Per-image results of one training method. */
 interface MethodResult {
   method: Method;
   timesteps: number;
-  sam: number[];
-  gradcam: number[];
-  /** Grad-CAM variance under the authors' absolute ε (CamMaps.normalised), per image. */
-  gradcamAbsoluteEps: number[];
-  /** Steps (0-based) of maximum variance, per image. */
-  samStep: number[];
-  gradcamStep: number[];
-  /** Grid tiles of the first images: [SAM overlay, Grad-CAM overlay]. */
-  tiles: [RgbImage, RgbImage][];
+  /** One per explanation, in the order compared. */
+  explanations: ExplanationResult[];
+  /** Grid tiles of the first images: one overlay per explanation. */
+  tiles: RgbImage[][];
   sliderRows: Row[];
   sliderStride: number;
-  /** 1-based step the slider starts at: the shown step nearest to the first image's SAM peak variance. */
+  /** 1-based step the slider starts at: the shown step nearest to the first image's peak variance under the first explanation. */
   sliderStart: number;
 }
 
-/** Fig. 2: heat-map variance of SAM vs SNN-crafted Grad-CAM at conv4, surrogate and conversion. */
-export async function figureVariance(ctx: FigureContext): Promise<FigureResult> {
+/** Fig. 2: heat-map variance of every explanation method at conv4, surrogate and conversion. */
+export async function figureVariance(ctx: FigureContext, options: VarianceOptions = {}): Promise<FigureResult> {
   const { gamma, variant } = ctx.params.explain;
+  const explanations = options.explanations ?? explanationMethods();
   if (ctx.indices.length === 0) throw new Error(`${VARIANCE_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
-  const results = ctx.snns.map((model) => runMethod(ctx, model, gamma, variant));
+  if (explanations.length === 0) throw new Error(`${VARIANCE_FIGURE}: no explanation methods to compare (register one with registerExplanation)`);
+  const results = ctx.snns.map((model) => runMethod(ctx, model, explanations, gamma, variant));
 
-  const rows: Row[] = results.flatMap((r) => ([['SAM', r.sam], ['SNN Grad-CAM', r.gradcam]] as [Explanation, number[]][]).map(([explanation, v]) => ({
-    method: r.method, explanation, variance: mean(v), std: std(v), images: v.length,
+  const rows: Row[] = results.flatMap((r) => r.explanations.map((e) => ({
+    method: r.method, explanation: e.explanation.label, variance: mean(e.variance), std: std(e.variance), images: e.variance.length,
   })));
   const metrics: Record<string, unknown> = {
     layer: LAYER, images: ctx.indices.length, gamma, sam_variant: variant, gradcam_weighting: 'per-step', normalisation: 'scale-free',
+    explanations: explanations.map((e) => ({ id: e.id, label: e.label, key: explanationKey(e) })),
   };
   for (const r of results) {
-    metrics[r.method] = {
-      timesteps: r.timesteps,
-      sam_variance: mean(r.sam),
-      sam_variance_std: std(r.sam),
-      gradcam_variance: mean(r.gradcam),
-      gradcam_variance_std: std(r.gradcam),
-      gradcam_variance_absolute_eps: mean(r.gradcamAbsoluteEps),
-      /** Share of images whose SAM variance exceeds their Grad-CAM variance. */
-      sam_higher_fraction: mean(r.sam.map((s, i) => (s > r.gradcam[i] ? 1 : 0))),
+    const m: Record<string, number> = { timesteps: r.timesteps };
+    for (const e of r.explanations) {
+      const key = explanationKey(e.explanation);
+      m[`${key}_variance`] = mean(e.variance);
+      m[`${key}_variance_std`] = std(e.variance);
+      m[`${key}_variance_absolute_eps`] = mean(e.absoluteEps);
       /** Mean 1-based step of maximum variance. */
-      sam_max_step: mean(r.samStep) + 1,
-      gradcam_max_step: mean(r.gradcamStep) + 1,
-    };
+      m[`${key}_max_step`] = mean(e.step) + 1;
+    }
+    const paper = paperPair(r);
+    if (paper) {
+      const [sam, cam] = paper;
+      Object.assign(m, {
+        gradcam_variance: mean(cam.variance),
+        gradcam_variance_std: std(cam.variance),
+        gradcam_variance_absolute_eps: mean(cam.absoluteEps),
+        gradcam_max_step: mean(cam.step) + 1,
+        /** Share of images whose SAM variance exceeds their Grad-CAM variance. */
+        sam_higher_fraction: mean(sam.variance.map((s, i) => (s > cam.variance[i] ? 1 : 0))),
+      });
+    }
+    metrics[r.method] = m;
   }
-  metrics.sam_higher_for_both = results.every((r) => mean(r.sam) > mean(r.gradcam));
-  metrics.claims = results.map((r) => varianceClaim(ctx, r));
+  const pairs = results.flatMap((r) => {
+    const p = paperPair(r);
+    return p ? [{ r, sam: p[0], cam: p[1] }] : [];
+  });
+  if (pairs.length === results.length) metrics.sam_higher_for_both = pairs.every((p) => mean(p.sam.variance) > mean(p.cam.variance));
+  metrics.claims = pairs.map((p) => varianceClaim(ctx, p.r.method, p.sam, p.cam));
 
   const chart = varianceChart(rows);
   const sliders = results.map((r) => sliderChart(r));
   return { chart, charts: [chart, ...sliders], metrics, rows, pngs: { grid: gridPng(ctx, results) } };
 }
 
+/** SAM's and SNN Grad-CAM's results of one training method, when both were compared. */
+function paperPair(r: MethodResult): [ExplanationResult, ExplanationResult] | null {
+  const sam = r.explanations.find((e) => e.explanation.id === CLAIM_IDS.sam);
+  const cam = r.explanations.find((e) => e.explanation.id === CLAIM_IDS.gradcam);
+  return sam && cam ? [sam, cam] : null;
+}
+
 /** Paper Fig. 2b for one method: SAM's variance exceeds Grad-CAM's, paired over the images. */
-function varianceClaim(ctx: FigureContext, r: MethodResult): Claim {
-  const interval = pairedBootstrap(r.sam, r.gradcam, { rng: ctx.rng.fork(`claims/${r.method}`) });
+function varianceClaim(ctx: FigureContext, method: Method, sam: ExplanationResult, cam: ExplanationResult): Claim {
+  const interval = pairedBootstrap(sam.variance, cam.variance, { rng: ctx.rng.fork(`claims/${method}`) });
   return makeClaim({
-    id: `sam_variance_gt_gradcam_${r.method}`,
-    statement: `SAM variance > SNN Grad-CAM variance (${r.method})`,
+    id: `sam_variance_gt_gradcam_${method}`,
+    statement: `SAM variance > SNN Grad-CAM variance (${method})`,
     metric: `mean over images of SAM − SNN Grad-CAM heat-map variance at ${LAYER} (max over steps, scale-free normalisation), paired by image`,
     seeds: [ctx.params.seed],
   }, interval);
 }
 
-function runMethod(ctx: FigureContext, model: SpikingModel, gamma: number, variant: 'paper' | 'reference'): MethodResult {
+function runMethod(ctx: FigureContext, model: SpikingModel, explanations: readonly ExplanationMethod[], gamma: number, variant: 'paper' | 'reference'): MethodResult {
   const { method, net, timesteps: T } = model;
-  const out: MethodResult = { method, timesteps: T, sam: [], gradcam: [], gradcamAbsoluteEps: [], samStep: [], gradcamStep: [], tiles: [], sliderRows: [], sliderStride: 1, sliderStart: 1 };
-  const parts = chunks(ctx.indices, Math.max(1, Math.min(CHUNK, Math.floor(GRADCAM_IMAGE_STEPS / T))));
+  const out: MethodResult = {
+    method, timesteps: T, explanations: explanations.map((explanation) => ({ explanation, variance: [], absoluteEps: [], step: [] })),
+    tiles: [], sliderRows: [], sliderStride: 1, sliderStart: 1,
+  };
+  const size = explanations.some((e) => e.needsGradient) ? Math.max(1, Math.min(CHUNK, Math.floor(GRADCAM_IMAGE_STEPS / T))) : CHUNK;
+  const parts = chunks(ctx.indices, size);
   const progress = chunkProgress(VARIANCE_FIGURE, parts.length, method);
   parts.forEach((idx, k) => {
     const x = toTensor(ctx.val, idx);
-    const sam = new SpikeActivationMap({ layers: [LAYER], gamma, variant });
     try {
-      // The same fork for both: the encoder replays identical spikes, so both maps explain one run.
-      snnLogits(net, x, ctx.variant, T, ctx.rng.fork(`${method}/${k}`), [sam]).dispose();
-      const cam = snnGradCam(net, x, {
-        layer: LAYER, targets: idx.map((i) => ctx.val.labels[i]), variant: ctx.variant, timesteps: T, rng: ctx.rng.fork(`${method}/${k}`), weighting: 'per-step',
+      // One encoder stream per (method, chunk), replayed for every explanation: all maps explain one run.
+      const { maps } = explainBatch(explanations, {
+        net, images: x, variant: ctx.variant, timesteps: T, layers: [LAYER], targets: idx.map((i) => ctx.val.labels[i]),
+        rng: ctx.rng.fork(`${method}/${k}`), options: { gamma, samVariant: variant, camWeighting: 'per-step' },
       });
       idx.forEach((i, b) => {
-        const samMaps = sam.series(LAYER, 'raw', b).map(scaleFreeNormalise);
-        const camMaps = cam.series('raw', b).map(scaleFreeNormalise);
-        const s = heatmapVarianceOverSteps(samMaps);
-        const g = heatmapVarianceOverSteps(camMaps);
-        out.sam.push(s.value);
-        out.gradcam.push(g.value);
-        out.gradcamAbsoluteEps.push(heatmapVarianceOverSteps(cam.series('normalised', b)).value);
-        out.samStep.push(s.step);
-        out.gradcamStep.push(g.step);
+        const scored = out.explanations.map((e) => {
+          const ex = maps.get(e.explanation.id) as ExplanationMaps;
+          const normalised = ex.series(LAYER, 'raw', b).map(scaleFreeNormalise);
+          const v = heatmapVarianceOverSteps(normalised);
+          e.variance.push(v.value);
+          e.step.push(v.step);
+          e.absoluteEps.push(heatmapVarianceOverSteps(ex.series(LAYER, 'normalised', b)).value);
+          return { label: e.explanation.label, normalised, step: v.step };
+        });
         if (out.tiles.length < GRID_IMAGES) {
           const base = inputImage(ctx.val, i);
-          out.tiles.push([overlay(base, samMaps[s.step]), overlay(base, camMaps[g.step])]);
+          out.tiles.push(scored.map((s) => overlay(base, s.normalised[s.step])));
         }
         if (k === 0 && b === 0) {
           const frames = sliderSteps(T);
+          const peak = scored[0].step;
           out.sliderStride = frames.length > 1 ? frames[1] - frames[0] : 1;
-          out.sliderStart = frames.reduce((best, t) => (Math.abs(t - s.step) < Math.abs(best - s.step) ? t : best), frames[0]) + 1;
-          for (const t of frames) {
-            out.sliderRows.push(...cells(samMaps[t], 'SAM', t + 1), ...cells(camMaps[t], 'SNN Grad-CAM', t + 1));
-          }
+          out.sliderStart = frames.reduce((best, t) => (Math.abs(t - peak) < Math.abs(best - peak) ? t : best), frames[0]) + 1;
+          for (const t of frames) for (const s of scored) out.sliderRows.push(...cells(s.normalised[t], s.label, t + 1));
         }
       });
     } finally {
-      sam.dispose();
       x.dispose();
     }
     progress.done(k, `${idx.length} images, T = ${T}`);
@@ -182,7 +228,7 @@ export function sliderSteps(T: number, frames = SLIDER_FRAMES): number[] {
 }
 
 /** One row per map cell, for `heatmapSlider`. */
-function cells(map: HeatMap, explanation: Explanation, step: number): Row[] {
+function cells(map: HeatMap, explanation: string, step: number): Row[] {
   const rows: Row[] = [];
   for (let y = 0; y < map.height; y++) {
     for (let x = 0; x < map.width; x++) rows.push({ explanation, x, y, step, value: Math.round(map.data[y * map.width + x] * 1e4) / 1e4 });
@@ -208,20 +254,20 @@ function varianceChart(rows: Row[]): VegaLiteSpec {
   };
 }
 
-/** SAM vs SNN Grad-CAM of the first image over time, for one method; the slider moves in the shown steps. */
+/** Every explanation of the first image over time, for one method; the slider moves in the shown steps. */
 function sliderChart(r: MethodResult): VegaLiteSpec {
   const spec = heatmapSlider(r.sliderRows, {
     x: 'x', y: 'y', value: 'value', step: 'step', column: 'explanation',
-    title: `${r.method}: SAM vs SNN Grad-CAM at ${LAYER}, first image (T = ${r.timesteps}${r.sliderStride > 1 ? `, every ${r.sliderStride}th step` : ''}; opens at t = ${r.sliderStart})`,
+    title: `${r.method}: ${r.explanations.map((e) => e.explanation.label).join(' vs ')} at ${LAYER}, first image (T = ${r.timesteps}${r.sliderStride > 1 ? `, every ${r.sliderStride}th step` : ''}; opens at t = ${r.sliderStart})`,
   });
-  // Start where SAM shows something (its first step is empty by definition), move in the shown steps.
+  // Start where the first explanation shows something (SAM's first step is empty by definition), move in the shown steps.
   const params = spec.params as { value: number; bind: { step: number } }[];
   params[0].value = r.sliderStart;
   params[0].bind.step = r.sliderStride;
   return spec;
 }
 
-/** Rows = images; columns = input, then SAM and Grad-CAM of each method at its step of maximum variance. */
+/** Rows = images; columns = input, then every explanation of each method at its step of maximum variance. */
 function gridPng(ctx: FigureContext, results: MethodResult[]): Uint8Array {
   const shown = results.length ? Math.min(...results.map((r) => r.tiles.length)) : 0;
   const abbrev = (m: Method) => (m === 'surrogate' ? 'S' : 'C');
@@ -229,7 +275,7 @@ function gridPng(ctx: FigureContext, results: MethodResult[]): Uint8Array {
   return tileGridPng({
     tiles,
     title: `${LAYER}, S = surrogate, C = conversion, t of max variance`,
-    columnLabels: ['input', ...results.flatMap((r) => [`${abbrev(r.method)}: SAM`, `${abbrev(r.method)}: GradCAM`])],
+    columnLabels: ['input', ...results.flatMap((r) => r.explanations.map((e) => `${abbrev(r.method)}: ${e.explanation.shortLabel ?? e.explanation.label}`))],
     rowLabels: ctx.indices.slice(0, shown).map((i) => (ctx.classNames[ctx.val.labels[i]] ?? String(ctx.val.labels[i])).slice(0, 10)),
   });
 }

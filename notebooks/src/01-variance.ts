@@ -1,10 +1,13 @@
 // %% md
 // # Figure 2: SAM vs SNN-crafted Grad-CAM — heat-map variance
 // Kim & Panda (2021), Fig. 2. Both spiking VGG11 networks (surrogate-gradient BNTT training and
-// ANN→SNN conversion) are explained at **conv4** on the same Poisson spikes by
-// - **SAM** (γ = `explain.gamma`, variant `explain.variant`): no label, no gradient; and
+// ANN→SNN conversion) are explained at **conv4** on the same Poisson spikes by every registered
+// explanation method (`lib/explain/registry.ts`):
+// - **SAM** (γ = `explain.gamma`, variant `explain.variant`): no label, no gradient;
 // - **SNN-crafted Grad-CAM**: gradients of the ground-truth class score through the surrogate,
-//   per-step channel weights, one map per time-step.
+//   per-step channel weights, one map per time-step; and
+// - the **firing rate** map (spikes per neuron so far, summed over channels), the plain baseline
+//   SAM is compared against (beyond the paper; no claim).
 //
 // Each step's map is normalised to [0, 1]; an image's variance is the **maximum over steps** of the
 // pixel variance, averaged over the `explain.images` validation images (Fig. 2b).
@@ -35,14 +38,14 @@ ctx.dispose();
 await sl.showChart(result.charts[0]);
 // %% md
 // ## (a) Heat maps at conv4
-// Rows: images (labelled with their class). Columns: the input, then SAM and SNN Grad-CAM for the
-// surrogate (S) and the converted (C) network, each map at its own step of maximum variance,
-// overlaid on the image (jet, α = 0.5).
+// Rows: images (labelled with their class). Columns: the input, then every explanation (SAM, SNN
+// Grad-CAM, firing rate) for the surrogate (S) and the converted (C) network, each map at its own
+// step of maximum variance, overlaid on the image (jet, α = 0.5).
 // %%
-sl.showPng(result.pngs!.grid, 'SAM and SNN Grad-CAM at conv4');
+sl.showPng(result.pngs!.grid, 'Every explanation at conv4');
 // %% md
 // ## Over time
-// SAM and SNN Grad-CAM of the first image at every step (the converted network's steps
+// Every explanation of the first image at every step (the converted network's steps
 // subsampled to at most 30). Drag the slider in JupyterLab; static viewers show the opening step.
 // %%
 for (const chart of result.charts.slice(1)) await sl.showChart(chart);

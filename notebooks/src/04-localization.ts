@@ -19,9 +19,11 @@
 // **Beyond the paper:** box scores against the data set's ground-truth boxes: the pointing game
 // (is the map's maximum inside the box?) and the share of the map's energy inside the box, next to
 // the box's share of the image (what a uniform map scores, and a random point's hit rate), for
-// SAM, SNN-crafted Grad-CAM (surrogate network only: BPTT through the converted network's 300
-// steps costs minutes on a CPU) and the ANN's Grad-CAM; and **faithfulness**, the deletion and
-// insertion AUCs of the same maps. An SNN's map is its **time-average** here (no reference needed
+// every registered explanation method of the SNNs (`lib/explain/registry.ts`: SAM, the firing-rate
+// map, and SNN-crafted Grad-CAM on the surrogate network only: BPTT through the converted
+// network's 300 steps costs minutes on a CPU) and the ANN's Grad-CAM; and **faithfulness**, the
+// deletion and insertion AUCs of the same maps. Every SNN explanation also gets the localization
+// error against the ANN's Grad-CAM (main chart); the paper's claims are SAM's. An SNN's map is its **time-average** here (no reference needed
 // to pick a step). All numbers below are read back from `reports/metrics/04-localization.json` and
 // `reports/plots/04-localization.csv`.
 // %%
@@ -37,6 +39,7 @@ await sl.saveFigureOutputs(name, result);
 ctx.dispose();
 // %% md
 // ## Fig. 5c: localization error per layer
+// One line per explanation and training method (the paper's Fig. 5c is SAM's two lines).
 // %%
 await sl.showChart(result.charts[0]);
 // %% md
@@ -110,7 +113,7 @@ tslab.display.markdown(result.tables.boxes);
 // under the explained model's probability of the true class is reported (lower = the map found
 // what the model uses); **insertion** adds them to a black image (higher = better). Each map is
 // scored by the model it explains: the ANN for its Grad-CAM, the SNN (fresh Poisson input per
-// call) for SAM and SNN Grad-CAM. An SNN with many steps is scored on the first images only,
+// call) for its explanations. An SNN with many steps is scored on the first images only,
 // within a budget of image × step evaluations: n in the table, settings in `faithfulness.settings`.
 // %%
 tslab.display.markdown(result.tables.faithfulness);

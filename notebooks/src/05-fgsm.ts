@@ -13,9 +13,11 @@
 //   is attacked with 32 crafting steps (`crafting_timesteps`), a truncated-BPTT attack that may
 //   be weaker than one through all its steps.
 // - **Heat-map change** at ε = `attack.heatmap_epsilon`: the ANN's Grad-CAM (ground-truth class)
-//   and each SNN's SAM on the clean and on the adversarial image; normalised L1 distance between
-//   the two maps, for SAM the **maximum over time-steps**, averaged over the images. Clean and
-//   adversarial SAM runs use the same Poisson draws, so only the perturbation differs.
+//   and each SNN's explanations (every registered method: SAM, the firing-rate map, and
+//   SNN-crafted Grad-CAM on the surrogate network) on the clean and on the adversarial image;
+//   normalised L1 distance between the two maps, for an SNN's map the **maximum over
+//   time-steps**, averaged over the images. Clean and adversarial runs use the same Poisson
+//   draws, so only the perturbation differs.
 //
 // **Paper claims:** the SNN's accuracy drops less than the ANN's, and SAM changes less than
 // Grad-CAM under the attack. All numbers below are read back from `reports/metrics/05-fgsm.json`
@@ -42,9 +44,10 @@ await sl.showChart(result.charts[1]);
 // ## Fig. 6a: clean vs adversarial heat maps at conv4
 // Rows: images, labelled with the true class and each model's prediction on the clean and on the
 // adversarial image (A = ANN, S = surrogate SNN, C = converted SNN). Columns: the clean and the
-// adversarial input, then each model's map on both (SAM at its step of largest change, stamped).
+// adversarial input, then each model's maps on both (the ANN's Grad-CAM, then every explanation of
+// each SNN at its step of largest change, stamped).
 // %%
-sl.showPng(result.pngs!.grid, 'Grad-CAM and SAM, clean vs adversarial');
+sl.showPng(result.pngs!.grid, 'Grad-CAM and the SNN explanations, clean vs adversarial');
 // %% md
 // ## The numbers
 // %%

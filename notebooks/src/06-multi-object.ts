@@ -3,9 +3,12 @@
 // Kim & Panda (2021), Fig. 6c. Two validation images of different classes are stacked vertically,
 // as in the paper (128×64; the networks end in global average pooling, so any multiple-of-16 size runs) and each
 // spiking network runs once per pair with SAM on conv4 and conv6 and an observer that records the
-// class probabilities softmax(output / t) at every step.
+// class probabilities softmax(output / t) at every step; the other registered explanation methods
+// (the firing-rate map; SNN-crafted Grad-CAM of the predicted class on the surrogate network) run
+// on the same spikes for comparison (no claim).
 //
-// Attention per step: SAM upsampled to the input, share of its energy inside each object's box.
+// Attention per step: an explanation's map upsampled to the input, share of its energy inside
+// each object's box.
 // `s` = the top box's share of the energy that falls in either box; the network has **settled on
 // one object** when max(s, 1 − s) ≥ 0.6 at the last step, and it **attends** the object with the
 // larger share.
@@ -37,7 +40,7 @@ sl.showPng(result.pngs!.grid, 'SAM on two objects over time');
 // %%
 await sl.showChart(result.charts[2]);
 // %% md
-// ## Does attention settle on one object? Mean focus over all pairs
+// ## Does attention settle on one object? Mean focus over all pairs, per explanation and layer
 // %%
 await sl.showChart(result.charts[1]);
 // %% md

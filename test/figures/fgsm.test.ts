@@ -31,10 +31,16 @@ describe('figure 05: FGSM', () => {
     const r = await figureFgsm(ctx, { conversionBatch: 3 });
     expect(tf.memory().numTensors).toBe(before);
 
-    const { claims: paired, ...numbers } = r.metrics as Record<string, unknown>;
+    const { claims: paired, explanations, ...numbers } = r.metrics as Record<string, unknown>;
     for (const [k, v] of leaves(numbers)) {
       expect(typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)), `metric ${k} = ${String(v)}`).toBe(true);
     }
+    // Every registered explanation of the SNNs; the gradient one (SNN Grad-CAM) for the surrogate only, by default.
+    expect(explanations).toEqual([
+      { id: 'sam', label: 'SAM', key: 'sam', models: ['surrogate', 'conversion'] },
+      { id: 'snn-gradcam', label: 'SNN Grad-CAM', key: 'snn_gradcam', models: ['surrogate'] },
+      { id: 'rate', label: 'Firing rate', key: 'rate', models: ['surrogate', 'conversion'] },
+    ]);
     const rows = r.rows ?? [];
     expect(rows.map((x) => `${x.model}@${x.epsilon}:${x.images}`)).toEqual([
       'ann@0:8', 'ann@4:8', 'ann@16:8', 'surrogate@0:8', 'surrogate@4:8', 'surrogate@16:8', 'conversion@0:8', 'conversion@4:8', 'conversion@16:8',
@@ -57,7 +63,8 @@ describe('figure 05: FGSM', () => {
     expect((r.metrics as { crafting_timesteps: Record<string, number> }).crafting_timesteps).toEqual({ surrogate: 4, conversion: 6 });
     // Straight through the signed encoder's clip: every pixel-channel of the ANN attack has a gradient.
     expect((r.metrics as { unattacked_fraction: Record<string, number> }).unattacked_fraction.ann).toBe(0);
-    for (const name of ['ann_gradcam', 'sam_surrogate', 'sam_conversion']) {
+    expect(Object.keys(m.l1)).toEqual(['ann_gradcam', 'sam_surrogate', 'snn_gradcam_surrogate', 'rate_surrogate', 'sam_conversion', 'rate_conversion']);
+    for (const name of Object.keys(m.l1)) {
       for (const layer of ['conv4', 'conv6', 'conv8']) {
         expect(m.l1[name][layer]).toBeGreaterThanOrEqual(0);
         expect(m.l1[name][layer]).toBeLessThanOrEqual(1);
@@ -150,7 +157,7 @@ describe('figure 05: FGSM', () => {
     const r = await figureFgsm(ctx, { conversionImages: 0 });
     expect(new Set((r.rows ?? []).map((x) => x.model))).toEqual(new Set(['ann', 'surrogate']));
     expect((r.metrics as { conversion_images: number }).conversion_images).toBe(0);
-    expect(Object.keys((r.metrics as { l1: object }).l1).sort()).toEqual(['ann_gradcam', 'sam_surrogate']);
+    expect(Object.keys((r.metrics as { l1: object }).l1).sort()).toEqual(['ann_gradcam', 'rate_surrogate', 'sam_surrogate', 'snn_gradcam_surrogate']);
     ctx.dispose();
   });
 });

@@ -59,9 +59,9 @@ describe('figure 04: localization', () => {
         expect(m.localization_step[`sam_${method}`][layer]).toBeLessThanOrEqual(T);
       }
     }
-    // SNN Grad-CAM is scored for the surrogate only (by default).
-    expect(Object.keys(m.localization_error).sort()).toEqual(['sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
-    expect(Object.keys(m.pointing_game).sort()).toEqual(['ann_gradcam', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
+    // Every registered explanation is scored; SNN Grad-CAM (a gradient method) for the surrogate only (by default).
+    expect(Object.keys(m.localization_error).sort()).toEqual(['rate_conversion', 'rate_surrogate', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
+    expect(Object.keys(m.pointing_game).sort()).toEqual(['ann_gradcam', 'rate_conversion', 'rate_surrogate', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
     const metrics = r.metrics as Record<string, any>;
     const within = (i: { value: number; low: number; high: number }, what: string) => {
       expect(i.low, `${what} low`).toBeLessThanOrEqual(i.value + 1e-12);
@@ -130,7 +130,7 @@ describe('figure 04: localization', () => {
     const meanArea = area.reduce((a, v) => a + v) / area.length;
     expect((r.metrics as { chance: number }).chance).toBeCloseTo(meanArea, 10);
     const boxScores = metrics.box_scores as Record<string, Record<string, any>>;
-    expect(Object.keys(boxScores).sort()).toEqual(['ann_gradcam', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
+    expect(Object.keys(boxScores).sort()).toEqual(['ann_gradcam', 'rate_conversion', 'rate_surrogate', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
     for (const [name, byLayer] of Object.entries(boxScores)) {
       expect(Object.keys(byLayer)).toEqual(['conv4', 'conv6', 'conv8']);
       for (const [layer, s] of Object.entries(byLayer)) {
@@ -147,14 +147,14 @@ describe('figure 04: localization', () => {
       }
     }
     const boxClaims = metrics.box_claims as Claim[];
-    expect(boxClaims).toHaveLength(4 * 3 * 2);
+    expect(boxClaims).toHaveLength(6 * 3 * 2);
     expect(boxClaims.find((c) => c.id === 'energy_above_area_sam_surrogate_conv6')?.value).toBeCloseTo(boxScores.sam_surrogate.conv6.energy_minus_area.value, 10);
 
     // Faithfulness at conv6 (default layer), K = 8, images within the budget; AUCs of probabilities in [0, 1].
     const faith = metrics.faithfulness as { settings: Record<string, unknown>; results: Record<string, Record<string, any>> };
     expect(faith.settings).toMatchObject({ layers: ['conv6'], steps: 8, baseline: 0, image_steps_budget: 360, enabled: true });
-    expect(Object.keys(faith.results).sort()).toEqual(['ann_gradcam', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
-    const expectedN: Record<string, number> = { ann_gradcam: 8, sam_surrogate: 5, snn_gradcam_surrogate: 5, sam_conversion: 3 };
+    expect(Object.keys(faith.results).sort()).toEqual(['ann_gradcam', 'rate_conversion', 'rate_surrogate', 'sam_conversion', 'sam_surrogate', 'snn_gradcam_surrogate']);
+    const expectedN: Record<string, number> = { ann_gradcam: 8, sam_surrogate: 5, snn_gradcam_surrogate: 5, rate_surrogate: 5, sam_conversion: 3, rate_conversion: 3 };
     for (const [name, byLayer] of Object.entries(faith.results)) {
       expect(Object.keys(byLayer)).toEqual(['conv6']);
       const s = byLayer.conv6;
@@ -170,8 +170,9 @@ describe('figure 04: localization', () => {
     const lines = (md: string) => md.split('\n').length;
     expect(lines(r.tables.claims)).toBe(2 + claims.length);
     expect(lines(r.tables.sensitivity)).toBe(2 + LOCALIZATION_CHOICES.reduce((a, c) => a + c.options.length, 0));
-    expect(lines(r.tables.boxes)).toBe(2 + 4 * 3);
-    expect(lines(r.tables.faithfulness)).toBe(2 + 4);
+    expect(lines(r.tables.boxes)).toBe(2 + 6 * 3);
+    expect(lines(r.tables.faithfulness)).toBe(2 + 6);
+    expect(r.tables.boxes).toContain('| Firing rate (conversion) | conv4 |');
     expect(r.tables.sensitivity).toContain('1e-7 (default)');
 
     const rows = r.rows ?? [];
@@ -180,10 +181,15 @@ describe('figure 04: localization', () => {
     expect(rows.filter((x) => x.explanation === 'SAM')).toHaveLength(6);
     expect(rows.filter((x) => x.explanation === 'ANN Grad-CAM')).toHaveLength(3);
     expect(rows.filter((x) => x.explanation === 'SNN Grad-CAM')).toHaveLength(3);
+    expect(rows.filter((x) => x.explanation === 'Firing rate')).toHaveLength(6);
+    const keyOf: Record<string, string> = { SAM: 'sam', 'SNN Grad-CAM': 'snn_gradcam', 'Firing rate': 'rate' };
     expect(rows.filter((x) => x.explanation === 'chance')).toHaveLength(3);
     for (const x of rows) {
       expect(x.images).toBe(8);
-      if (x.error !== null) expect([x.error_low as number, x.error_high as number]).toEqual([metrics.localization_error_ci[`${x.explanation === 'SAM' ? 'sam' : 'snn_gradcam'}_${x.method}`][`conv${x.layer}`].low, metrics.localization_error_ci[`${x.explanation === 'SAM' ? 'sam' : 'snn_gradcam'}_${x.method}`][`conv${x.layer}`].high]);
+      if (x.error !== null) {
+        const ci = metrics.localization_error_ci[`${keyOf[x.explanation as string]}_${x.method}`][`conv${x.layer}`];
+        expect([x.error_low as number, x.error_high as number]).toEqual([ci.low, ci.high]);
+      }
       if (x.pointing_game !== null) expect(x.pointing_game as number).toBeGreaterThanOrEqual(0);
       if (x.energy_in_box !== null) expect(x.energy_in_box as number).toBeLessThanOrEqual(1);
       expect(x.error === null).toBe(x.explanation === 'ANN Grad-CAM' || x.explanation === 'chance');

@@ -45,14 +45,15 @@ describe('figure 06: multi-object', () => {
     const r = await figureMultiObject(ctx);
     expect(tf.memory().numTensors).toBe(before);
 
-    const { claims: paired, ...numbers } = r.metrics as Record<string, unknown>;
+    const { claims: paired, explanations, ...numbers } = r.metrics as Record<string, unknown>;
     for (const [k, v] of leaves(numbers)) {
       expect(typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)), `metric ${k} = ${String(v)}`).toBe(true);
     }
+    expect((explanations as { id: string; models: string[] }[]).map((e) => `${e.id}: ${e.models.join(', ')}`)).toEqual(['sam: surrogate, conversion', 'snn-gradcam: surrogate', 'rate: surrogate, conversion']);
     const rows = r.rows ?? [];
-    // 4 pairs × 2 layers × (4 + 6) steps.
-    expect(rows).toHaveLength(4 * 2 * (4 + 6));
-    expect(Object.keys(rows[0]).sort()).toEqual(['layer', 'method', 'pair', 'prob_bottom', 'prob_top', 'share_bottom', 'share_top', 'step']);
+    // 4 pairs × 2 layers × (4 steps × 3 explanations (surrogate) + 6 steps × 2 (conversion: no gradient method by default)).
+    expect(rows).toHaveLength(4 * 2 * (4 * 3 + 6 * 2));
+    expect(Object.keys(rows[0]).sort()).toEqual(['explanation', 'layer', 'method', 'pair', 'prob_bottom', 'prob_top', 'share_bottom', 'share_top', 'step']);
     for (const x of rows) {
       const [pt, pb, st, sb] = [x.prob_top, x.prob_bottom, x.share_top, x.share_bottom] as number[];
       expect(pt + pb).toBeLessThanOrEqual(1 + 1e-6);
@@ -84,6 +85,9 @@ describe('figure 06: multi-object', () => {
         expect(e.focused_fraction).toBeLessThanOrEqual(1);
         expect(e.agreement_pairs).toBeLessThanOrEqual(4);
         expect(e.share_in_boxes_final).toBeLessThanOrEqual(1);
+        // SAM's entry, also under its explanation key; the firing-rate map's beside it.
+        expect((m[method] as Record<string, any>).sam[layer]).toEqual(e);
+        expect((m[method] as Record<string, any>).rate[layer].focused_fraction).toBeGreaterThanOrEqual(0);
       }
     }
     expect((r.metrics as { pairs: number }).pairs).toBe(4);
@@ -142,7 +146,7 @@ describe('figure 06: multi-object', () => {
     // Independent: focus per pair from the rows (s = share_top / (share_top + share_bottom)).
     const rows = r.rows ?? [];
     const focus = (pair: number, step: number) => {
-      const x = rows.find((q) => q.pair === pair && q.method === 'conversion' && q.layer === 4 && q.step === step) as Record<string, number>;
+      const x = rows.find((q) => q.pair === pair && q.method === 'conversion' && q.explanation === 'SAM' && q.layer === 4 && q.step === step) as Record<string, number>;
       const inside = x.share_top + x.share_bottom;
       return inside > 0 ? Math.abs((2 * x.share_top) / inside - 1) : null; // silent step: undefined, left out
     };

@@ -92,6 +92,22 @@ describe('figureVariance on a tiny context', () => {
     expect(m.sam_higher_for_both).toBe(m.surrogate.sam_variance > m.surrogate.gradcam_variance && m.conversion.sam_variance > m.conversion.gradcam_variance);
   });
 
+  it('compares every registered explanation: <key>_variance per method; the paper\'s gradcam_* keys are SNN Grad-CAM\'s', () => {
+    const m = result.metrics as Record<string, any>;
+    expect(m.explanations).toEqual([
+      { id: 'sam', label: 'SAM', key: 'sam' }, { id: 'snn-gradcam', label: 'SNN Grad-CAM', key: 'snn_gradcam' }, { id: 'rate', label: 'Firing rate', key: 'rate' },
+    ]);
+    for (const method of ['surrogate', 'conversion']) {
+      for (const key of ['sam', 'snn_gradcam', 'rate']) {
+        expect(m[method][`${key}_variance`]).toBeGreaterThanOrEqual(0);
+        expect(m[method][`${key}_variance`]).toBeLessThanOrEqual(0.25);
+        expect(m[method][`${key}_max_step`]).toBeGreaterThanOrEqual(1);
+      }
+      for (const suffix of ['variance', 'variance_std', 'variance_absolute_eps', 'max_step']) expect(m[method][`gradcam_${suffix}`]).toBe(m[method][`snn_gradcam_${suffix}`]);
+    }
+    expect(m.surrogate.rate_variance + m.conversion.rate_variance).toBeGreaterThan(0);
+  });
+
   it('the reported SAM variance is the mean over images of max_t Var(normalised M_t) of an independent run on the same spikes', () => {
     const { net, timesteps } = ctx.snns[0];
     const sam = new SpikeActivationMap({ layers: ['conv4'], gamma: ctx.params.explain.gamma, variant: ctx.params.explain.variant });
@@ -126,11 +142,14 @@ describe('figureVariance on a tiny context', () => {
 
   it('rows: one per method × explanation with the promised columns', () => {
     const rows = result.rows ?? [];
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(6);
     for (const r of rows) expect(Object.keys(r).sort()).toEqual(['explanation', 'images', 'method', 'std', 'variance']);
-    expect(rows.map((r) => `${r.method}/${r.explanation}`).sort()).toEqual(['conversion/SAM', 'conversion/SNN Grad-CAM', 'surrogate/SAM', 'surrogate/SNN Grad-CAM']);
+    expect(rows.map((r) => `${r.method}/${r.explanation}`).sort()).toEqual([
+      'conversion/Firing rate', 'conversion/SAM', 'conversion/SNN Grad-CAM', 'surrogate/Firing rate', 'surrogate/SAM', 'surrogate/SNN Grad-CAM',
+    ]);
     const m = result.metrics as Record<string, any>;
     expect(rows.find((r) => r.method === 'conversion' && r.explanation === 'SNN Grad-CAM')?.variance).toBe(m.conversion.gradcam_variance);
+    expect(rows.find((r) => r.method === 'surrogate' && r.explanation === 'Firing rate')?.variance).toBe(m.surrogate.rate_variance);
   });
 
   it('every chart renders; the sliders hold the first image\'s maps for every shown step', async () => {
@@ -138,16 +157,17 @@ describe('figureVariance on a tiny context', () => {
     expect(result.charts).toHaveLength(3);
     for (const c of result.charts) expect(await toSvg(c)).toContain('<svg');
     const values = (result.charts[2].data as { values: { step: number; explanation: string }[] }).values;
-    // conv4 of a 32×32 input is 8×8; conversion T = 6 → 6 steps × 2 explanations × 64 cells.
-    expect(values).toHaveLength(6 * 2 * 64);
+    // conv4 of a 32×32 input is 8×8; conversion T = 6 → 6 steps × 3 explanations × 64 cells.
+    expect(values).toHaveLength(6 * 3 * 64);
+    expect(new Set(values.map((v) => v.explanation))).toEqual(new Set(['SAM', 'SNN Grad-CAM', 'Firing rate']));
     expect(new Set(values.map((v) => v.step))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
   });
 
-  it('the grid PNG has a row per image (up to 4) and five columns', () => {
+  it('the grid PNG has a row per image (up to 4) and seven columns (input, 3 explanations × 2 methods)', () => {
     const png = PNG.sync.read(Buffer.from(result.pngs?.grid as Uint8Array));
-    // tiles 32 px × scale 2 = 64 px, gap 2: 4 rows of 66 px and 5 columns of 66 px plus labels.
+    // tiles 32 px × scale 2 = 64 px, gap 2: 4 rows of 66 px and 7 columns of 66 px plus labels.
     expect(png.height).toBeGreaterThan(4 * 66);
-    expect(png.width).toBeGreaterThan(5 * 66);
+    expect(png.width).toBeGreaterThan(7 * 66);
   });
 
   it('writes figure, grid, metrics and CSV where dvc expects them', async () => {
@@ -164,6 +184,6 @@ describe('figureVariance on a tiny context', () => {
     expect(json.surrogate.sam_variance).toBe((result.metrics as Record<string, any>).surrogate.sam_variance); // existing keys kept
     const csv = fs.readFileSync(path.join(root, 'plots/01-variance.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe('method,explanation,variance,std,images');
-    expect(csv.filter((l) => l.length > 0)).toHaveLength(5);
+    expect(csv.filter((l) => l.length > 0)).toHaveLength(7);
   });
 });
