@@ -1,6 +1,7 @@
 /**
- * The `explain` command: SAM heat maps of one image through a trained spiking network, as a PNG
- * grid (rows = layers, columns = sampled time-steps; paper Fig. 4), plus the predicted class.
+ * The `explain` command: heat maps of one image through a trained spiking network, as a PNG grid
+ * (rows = method × layer, columns = sampled time-steps; paper Fig. 4), plus the predicted class.
+ * Any registered explanation method can be drawn (`--methods`; lib/explain/registry.ts).
  * Usage: see HELP below (`npx tsx lib/cli/explain.ts --help`).
  */
 import * as fs from 'fs';
@@ -10,8 +11,10 @@ import { initBackend, describeBackend } from '../backend';
 import { loadDataset, pixelsToTensor } from '../data/dataset';
 import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
-import { convLayer, snnGradCam, type ConvLayer } from '../explain/gradcam';
-import { SpikeActivationMap, SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
+import { convLayer, type ConvLayer } from '../explain/gradcam';
+import { SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
+import type { ExplanationMethod } from '../explain/method';
+import { explanationMethod, explanationMethods } from '../explain/registry';
 import { sampleSteps } from '../metrics/steps';
 import { writeFileAtomic } from '../io/atomic';
 import { loadSnn, type ModelMeta } from '../train/store';
@@ -22,15 +25,18 @@ import { snnLogits } from '../train/evaluate';
 import { parseArgs, runMain } from './common';
 import { DEFAULT_MAX_MEGAPIXELS, imageStats, modelSize, readImage, resampleArea, unlikeTraining } from './image-input';
 
-const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40] [--leak L --threshold V --reset subtract|zero --padding zeros|replicate (for .safetensors)]';
+const USAGE = 'usage: npx tsx lib/cli/explain.ts --image path.png|.jpg [--checkpoint data/checkpoints/snn.ckpt] [--out explain.png] [--layers 4,6,8] [--gamma 0.5] [--variant paper|reference] [--steps T] [--sample 10] [--class N] [--methods sam,…] [--seed 42] [--encoder signed|rate] [--size S] [--max-megapixels 40] [--leak L --threshold V --reset subtract|zero --padding zeros|replicate (for .safetensors)]';
+
+const METHOD_IDS = explanationMethods().map((m) => m.id).join(', ');
 
 const HELP = `${USAGE}
 
-Spike Activation Maps (Kim & Panda 2021) of one image through a spiking VGG11 checkpoint
-(surrogate-trained or converted), written as a PNG grid: one row per layer, the input image
-first, then the SAM overlay (jet, alpha 0.5; colour bar below) at --sample evenly spaced steps.
-Prints the predicted class (with its name when the checkpoint lists class names), the classes
-the model knows, and the output path. SAM uses no label: it shows where the network spikes.
+Spike Activation Maps (Kim & Panda 2021), or any other registered explanation, of one image
+through a spiking VGG11 checkpoint (surrogate-trained or converted), written as a PNG grid: one
+row per method and layer, the input image first, then the overlay (jet, alpha 0.5; colour bar
+below) at --sample evenly spaced steps. Prints the predicted class (with its name when the
+checkpoint lists class names), the classes the model knows, and the output path. SAM uses no
+label: it shows where the network spikes.
 
   --image       PNG or JPEG file (required). Its size is read from the header first: over
                 --max-megapixels it is refused before decoding. Greyscale is replicated to RGB;
@@ -50,8 +56,12 @@ the model knows, and the output path. SAM uses no label: it shows where the netw
                 or reference (the authors' code); default paper
   --steps       time-steps T (default: the checkpoint's; another T gets a note)
   --sample      number of steps shown (default 10; T = 30 shows every third step)
-  --class       also show SNN-crafted Grad-CAM for class N (one row per layer, BPTT through all
-                T steps) and print its probability; SAM itself is the same for every class
+  --class       class N for the class-specific methods (and print its probability); on its own
+                it adds SNN-crafted Grad-CAM (BPTT through all T steps) to the rows. SAM itself
+                is the same for every class
+  --methods     comma-separated explanation methods, by id (default: sam, plus snn-gradcam with
+                --class); registered: ${METHOD_IDS}. A class-specific method without --class
+                explains the predicted class
   --seed        seed of the Poisson encoder (default 42)
   --encoder     signed or rate (default: the checkpoint's, else signed)
   --size        longer side the network sees (default: the checkpoint's training size, e.g. 64)
@@ -99,10 +109,23 @@ function parseNumber(flag: string, text: string, ok: (v: number) => boolean, wan
 
 const isCount = (v: number) => Number.isInteger(v) && v >= 1;
 
+/** `--methods` as registered methods; empty means SAM, plus SNN Grad-CAM when a class is asked. */
+function parseMethods(text: string, withClass: boolean): ExplanationMethod[] {
+  const ids = text.trim() === '' ? ['sam', ...(withClass ? ['snn-gradcam'] : [])] : text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  if (ids.length === 0) throw new Error(`--methods: '${text}' names no method; registered: ${METHOD_IDS}`);
+  return [...new Set(ids)].map((id) => {
+    try {
+      return explanationMethod(id);
+    } catch {
+      throw new Error(`--methods: '${id}' is not a registered explanation method; registered: ${METHOD_IDS}`);
+    }
+  });
+}
+
 runMain('explain', async () => {
   const args = parseArgs(process.argv.slice(2), {
     image: '', checkpoint: 'data/checkpoints/snn.ckpt', out: 'explain.png', layers: '4,6,8', gamma: String(SAM_DEFAULT_GAMMA),
-    variant: 'paper', steps: '', sample: '10', class: '', seed: '42', encoder: '', size: '', 'max-megapixels': String(DEFAULT_MAX_MEGAPIXELS),
+    variant: 'paper', steps: '', sample: '10', class: '', methods: '', seed: '42', encoder: '', size: '', 'max-megapixels': String(DEFAULT_MAX_MEGAPIXELS),
     leak: '', threshold: '', reset: '', padding: '',
   }, USAGE);
   if (!args) return void console.log(HELP);
@@ -114,6 +137,7 @@ runMain('explain', async () => {
   const sample = parseNumber('--sample', args.sample, isCount, 'a positive integer');
   const seed = parseNumber('--seed', args.seed, Number.isInteger, 'an integer');
   const picked = args.class === '' ? null : parseNumber('--class', args.class, (v) => Number.isInteger(v) && v >= 0, 'a class index ≥ 0');
+  const methods = parseMethods(args.methods, picked !== null);
   const size = args.size === '' ? null : parseNumber('--size', args.size, (v) => Number.isInteger(v) && v >= 16 && v <= 1024, 'an integer from 16 to 1024');
   const maxMp = parseNumber('--max-megapixels', args['max-megapixels'], (v) => Number.isFinite(v) && v > 0, 'a number > 0');
   checkOut(args.out);
@@ -158,9 +182,9 @@ runMain('explain', async () => {
   }
   if (warning) console.error(`explain: WARNING: ${warning}; the model knows only ${meta.classNames?.length ?? meta.arch.classes} classes (${(meta.classNames ?? []).slice(0, 10).join(', ')}) and names one of them whatever the image shows`);
 
-  const sam = new SpikeActivationMap({ layers, gamma, variant: args.variant as SamVariant });
   const x = pixelsToTensor(pixels, 1, height, width);
-  const logits = snnLogits(net, x, encoder, T, new Rng(seed), [sam]);
+  // Every method and the prediction see the same spike trains: each replays the encoder's stream from `seed`.
+  const logits = snnLogits(net, x, encoder, T, new Rng(seed));
   const probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
   logits.dispose();
   let pred = 0;
@@ -170,15 +194,20 @@ runMain('explain', async () => {
   const first = args.variant === 'paper' && T > 1 ? 1 : 0; // the paper variant's t = 1 map is always empty
   const steps = sampleSteps(T, Math.min(sample, T - first), first);
   const base: RgbImage = rgbImage(pixels, height, width, 3);
-  const tiles = layers.map((layer) => [base, ...steps.map((t) => overlay(base, sam.normalised(layer, t)))]);
-  const rowLabels: string[] = [...layers];
-  sam.dispose();
-  if (picked !== null) {
-    // Class-specific: SNN-crafted Grad-CAM for the asked class, on the same spikes (same seed).
+  const tiles: RgbImage[][] = [];
+  const rowLabels: string[] = [];
+  for (const method of methods) {
+    const maps = method.explain({
+      net, images: x, variant: encoder, timesteps: T, layers, rng: new Rng(seed),
+      targets: method.needsTargets ? [picked ?? pred] : undefined,
+      options: { gamma, samVariant: args.variant as SamVariant },
+    });
     for (const layer of layers) {
-      const cam = snnGradCam(net, x, { layer, targets: [picked], variant: encoder, timesteps: T, rng: new Rng(seed) });
-      tiles.push([base, ...steps.map((t) => overlay(base, cam.normalised(t, 0)))]);
-      rowLabels.push(`${layer} Grad-CAM c${picked}`);
+      const series = maps.series(layer, 'normalised', 0);
+      // A method with one map per image (no time axis) shows it in every column.
+      tiles.push([base, ...steps.map((t) => overlay(base, series[Math.min(t, series.length - 1)]))]);
+      const what = method.id === 'sam' ? '' : ` ${method.shortLabel ?? method.label}`;
+      rowLabels.push(`${layer}${what}${method.needsTargets ? ` c${picked ?? pred}` : ''}`);
     }
   }
   tf.dispose(x);
@@ -187,7 +216,7 @@ runMain('explain', async () => {
     tiles,
     rowLabels,
     columnLabels: ['input', ...steps.map((t) => `t=${t + 1}`)],
-    title: `SAM ${args.variant} gamma ${gamma} T=${T}: predicted ${pred}${name(pred)} p=${probs[pred].toFixed(2)}`,
+    title: `${methods.map((m) => m.id === 'sam' ? `SAM ${args.variant} gamma ${gamma}` : m.shortLabel ?? m.label).join(', ')} T=${T}: predicted ${pred}${name(pred)} p=${probs[pred].toFixed(2)}`,
     scale: Math.max(1, Math.round(128 / Math.max(height, width))),
   });
   writeFileAtomic(args.out, encodePng(withColourBar(grid, 'low', 'high (per map)')));

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SURROGATE, spike, type Surrogate } from './surrogate';
 import type { NeuronRun, NeuronState, RunOptions, SpikingNeuron } from './neuron';
-import { nativeKernels, type LifKernelAttrs, type NativeKernels, type SurrogateKernelAttrs } from '../kernels/native';
+import { nativeKernels, type LifKernelAttrs, type SurrogateKernelAttrs } from '../kernels/native';
 
 export { spike, SURROGATE_SCALE } from './surrogate';
 
@@ -116,47 +116,17 @@ export class Lif implements SpikingNeuron {
     const u0 = state?.[0] ?? tf.zeros([b, ...currents.shape.slice(1)]);
     const native = nativeKernels();
     const sg = kernelSurrogate(this.surrogate);
-    if (native && sg) return this.runFused(native, sg, u0, currents, timesteps, opts.differentiable !== false);
-    if (opts.differentiable === false) {
-      // Inference: the same forward loop, without the custom-gradient wrapper or saved membranes.
-      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(currents, u0, timesteps, false) : this.forwardFti(currents, u0, timesteps, false);
-      return { spikes: r.spikes, state: [r.final] };
+    if (native && sg) {
+      // The fused native kernels (lib/kernels/native.ts): the same arithmetic, one kernel each way.
+      const a: LifKernelAttrs = { timesteps, leak: this.config.leak, threshold: this.config.threshold, reset: this.config.reset, order: this.config.order };
+      return runRecursion(u0, currents, opts.differentiable !== false,
+        (I, init, save) => { const r = native.lifForward(I, init, a, save); return { spikes: r.spikes, saved: r.membranes, final: r.final }; },
+        (dy, saved) => native.lifBackward(dy, saved, a, sg));
     }
-    let final: tf.Tensor | null = null;
-    const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
-      const r = this.config.order === 'integrate-then-fire' ? this.forwardItf(I, init, timesteps, true) : this.forwardFti(I, init, timesteps, true);
-      final = tf.keep(r.final);
-      save([r.saved as tf.Tensor]);
-      return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => this.backward(dy, saved[0], timesteps) };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
-    // A zero initial state is left to the caller's tidy: the gradient tape still refers to it.
-    const spikes = op(currents, u0);
-    // The forward kept its final membrane past its own tidy; hand it to the caller's scope instead.
-    const kept = final as unknown as tf.Tensor;
-    const membrane = tf.clone(kept);
-    kept.dispose();
-    return { spikes, state: [membrane] };
-  }
-
-  /** `run` with the fused native kernels (lib/kernels/native.ts): the same arithmetic in one kernel each way. */
-  private runFused(k: NativeKernels, sg: SurrogateKernelAttrs, u0: tf.Tensor, currents: tf.Tensor, timesteps: number, differentiable: boolean): NeuronRun {
-    const a: LifKernelAttrs = { timesteps, leak: this.config.leak, threshold: this.config.threshold, reset: this.config.reset, order: this.config.order };
-    if (!differentiable) {
-      const r = k.lifForward(currents, u0, a, false);
-      return { spikes: r.spikes, state: [r.final] };
-    }
-    let final: tf.Tensor | null = null;
-    const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
-      const r = k.lifForward(I, init, a, true);
-      final = tf.keep(r.final);
-      save([r.membranes as tf.Tensor]);
-      return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.lifBackward(dy, saved[0], a, sg) };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
-    const spikes = op(currents, u0);
-    const kept = final as unknown as tf.Tensor;
-    const membrane = tf.clone(kept);
-    kept.dispose();
-    return { spikes, state: [membrane] };
+    const forward = this.config.order === 'integrate-then-fire' ? this.forwardItf.bind(this) : this.forwardFti.bind(this);
+    return runRecursion(u0, currents, opts.differentiable !== false,
+      (I, init, save) => forward(I, init, timesteps, save),
+      (dy, saved) => this.backward(dy, saved, timesteps));
   }
 
   /** Integrate-then-fire; saves every step's pre-reset membrane V_t. */
@@ -226,6 +196,40 @@ export class Lif implements SpikingNeuron {
     }
     return [tf.concat(dI, 0), g as tf.Tensor];
   }
+}
+
+/** One multi-step run of a neuron recursion: spikes, the tensor its backward needs, the final membrane. */
+interface RecursionForward {
+  spikes: tf.Tensor;
+  saved: tf.Tensor | null;
+  final: tf.Tensor;
+}
+
+/**
+ * Runs a recursion `forward` (with `backward` its hand-written BPTT) as one custom-gradient op of
+ * the currents and the initial membrane; without `differentiable`, just the forward, saving nothing.
+ */
+function runRecursion(u0: tf.Tensor, currents: tf.Tensor, differentiable: boolean,
+  forward: (I: tf.Tensor, init: tf.Tensor, save: boolean) => RecursionForward,
+  backward: (dy: tf.Tensor, saved: tf.Tensor) => tf.Tensor[]): NeuronRun {
+  if (!differentiable) {
+    const r = forward(currents, u0, false);
+    return { spikes: r.spikes, state: [r.final] };
+  }
+  let final: tf.Tensor | null = null;
+  const op = tf.customGrad(((I: tf.Tensor, init: tf.Tensor, save: tf.GradSaveFunc) => {
+    const r = forward(I, init, true);
+    final = tf.keep(r.final);
+    save([r.saved as tf.Tensor]);
+    return { value: r.spikes, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0]) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (I: tf.Tensor, init: tf.Tensor) => tf.Tensor;
+  // A zero initial state is left to the caller's tidy: the gradient tape still refers to it.
+  const spikes = op(currents, u0);
+  // The forward kept its final membrane past its own tidy; hand it to the caller's scope instead.
+  const kept = final as unknown as tf.Tensor;
+  const membrane = tf.clone(kept);
+  kept.dispose();
+  return { spikes, state: [membrane] };
 }
 
 /** The surrogate as the fused backward kernel takes it, or null for one it does not implement. */

@@ -96,6 +96,20 @@ describe('explain CLI', () => {
     expect(a.width).toBeLessThan(5 * 144);
   });
 
+  it('--methods draws any registered method (a row per method and layer) and names the registered ones on a typo', () => {
+    const sam = path.join(dir, 'sam.png'), both = path.join(dir, 'sam-rate.png');
+    expect(explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', sam, '--layers', '4', '--sample', '3']).code).toBe(0);
+    const r = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', both, '--layers', '4', '--sample', '3', '--methods', 'sam,rate']);
+    expect(r.code).toBe(0);
+    const a = PNG.sync.read(fs.readFileSync(sam)), b = PNG.sync.read(fs.readFileSync(both));
+    expect(b.height).toBeGreaterThan(a.height + 90); // one more 96-px row: the firing-rate map
+    // The prediction does not depend on which methods are drawn (the same spikes).
+    expect(r.out.match(/^predicted class: .*$/m)?.[0]).toBe(explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', sam, '--layers', '4', '--sample', '3']).out.match(/^predicted class: .*$/m)?.[0]);
+    const bad = explain(['--image', path.join(dir, 'scene.png'), '--checkpoint', ckpt, '--out', sam, '--methods', 'sam,lrp']);
+    expect(bad.code).toBe(1);
+    expect(oneLineError(bad.err)).toMatch(/--methods: 'lrp' is not a registered explanation method; registered: sam, snn-gradcam, rate/);
+  });
+
   it('explains a PyTorch state_dict (safetensors, SpikingJelly layout) given how its neurons run', () => {
     const model = path.resolve('test/fixtures/torch/spikingjelly-vgg.safetensors');
     const out = path.join(dir, 'torch.png');
