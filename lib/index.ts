@@ -5,6 +5,9 @@
 // Infrastructure: backend, params, randomness, files
 export { initBackend, backendInfo, describeBackend, parseBackendChoice, BACKEND_CHOICES } from './backend';
 export type { BackendChoice, BackendInfo, InitBackendOptions } from './backend';
+/** The fused native LIF/BNTT kernels (null off the native backend or when not built), and a switch to turn them off. */
+export { nativeKernels, setFusedKernels } from './kernels/native';
+export type { NativeKernels } from './kernels/native';
 export { loadParams, resolveParams, describeParams, ParamsError } from './params';
 export type { Params } from './params';
 export { Rng, hashString } from './random';

@@ -9,7 +9,7 @@
  * statistics of step t. Steps beyond the trained T reuse the last step's statistics.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nativeKernels } from '../kernels/native';
+import { nativeKernels, type NativeKernels } from '../kernels/native';
 
 export const BNTT_EPS = 1e-4;
 export const BNTT_MOMENTUM = 0.1;
@@ -203,52 +203,49 @@ export class Bntt {
  */
 function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const n = x.shape[1] as number;
-  let stats: tf.Tensor[] = [];
-  const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
+  return batchStatsOp(x, gamma, (xs, g) => {
     const mean = tf.mean(xs, 1, true);
     const centred = tf.sub(xs, mean);
     const variance = tf.mean(tf.square(centred), 1, true);
     const inv = tf.rsqrt(tf.add(variance, BNTT_EPS));
     const xhat = tf.mul(centred, inv);
-    stats = [tf.keep(mean), tf.keep(variance)];
-    save([xhat, tf.mul(g, inv)]);
-    return {
-      value: tf.mul(xhat, g),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, scale] = saved;
-        const dyXhat = tf.sum(tf.mul(dy, xh), 1, true);
-        const dGamma = dyXhat;
-        const dx = tf.mul(tf.sub(tf.sub(dy, tf.mean(dy, 1, true)), tf.mul(xh, tf.div(dyXhat, n))), scale);
-        return [dx, dGamma];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor;
-  const y = op(x, gamma);
-  // The statistics were kept past the op's own tidy: hand them to the caller's scope.
-  const [mean, variance] = stats.map((t) => { const c = tf.clone(t); t.dispose(); return c; });
-  return { y, mean, variance };
+    return { y: tf.mul(xhat, g), mean, variance, saved: [xhat, tf.mul(g, inv)] };
+  }, (dy, [xh, scale]) => {
+    const dyXhat = tf.sum(tf.mul(dy, xh), 1, true);
+    const dx = tf.mul(tf.sub(tf.sub(dy, tf.mean(dy, 1, true)), tf.mul(xh, tf.div(dyXhat, n))), scale);
+    return [dx, dyXhat];
+  });
 }
 
 /**
  * `normaliseWithBatchStats` with the fused native kernels: x time-major [T·N, …, C] as it is, γ
  * [T, C]; statistics summed in double, returned as [T, C].
  */
-function normaliseFused(k: NonNullable<ReturnType<typeof nativeKernels>>, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+function normaliseFused(k: NativeKernels, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const T = gamma.shape[0];
+  return batchStatsOp(x, gamma, (xs, g) => {
+    const r = k.bnttForward(xs, g, T, BNTT_EPS);
+    return { ...r, saved: [xs, g, r.mean, r.variance] };
+  }, (dy, [xv, gv, mean, variance]) => k.bnttBackward(dy, xv, gv, mean, variance, T, BNTT_EPS));
+}
+
+/**
+ * A batch norm of (x, γ) as one custom-gradient op from its `forward` (output, batch statistics and
+ * what `backward` needs) and its hand-written `backward` (→ [∂L/∂x, ∂L/∂γ]); the statistics are
+ * returned outside the gradient.
+ */
+function batchStatsOp(x: tf.Tensor, gamma: tf.Tensor,
+  forward: (xs: tf.Tensor, g: tf.Tensor) => { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor; saved: tf.Tensor[] },
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[]): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, save: tf.GradSaveFunc) => {
-    const r = k.bnttForward(xs, g, T, BNTT_EPS);
+    const r = forward(xs, g);
     stats = [tf.keep(r.mean), tf.keep(r.variance)];
-    save([xs, g, r.mean, r.variance]);
-    return {
-      value: r.y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xv, gv, mean, variance] = saved;
-        return k.bnttBackward(dy, xv, gv, mean, variance, T, BNTT_EPS);
-      },
-    };
+    save(r.saved);
+    return { value: r.y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor;
   const y = op(x, gamma);
+  // The statistics were kept past the op's own tidy: hand them to the caller's scope.
   const [mean, variance] = stats.map((t) => { const c = tf.clone(t); t.dispose(); return c; });
   return { y, mean, variance };
 }
