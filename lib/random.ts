@@ -48,6 +48,11 @@ export class Rng {
     return t >>> 0;
   }
 
+  /** The sfc32 state (a, b, c, d) as int32 values: what the native Poisson kernel starts a stream from. */
+  state(): [number, number, number, number] {
+    return [this.a | 0, this.b | 0, this.c | 0, this.d | 0];
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.nextUint32() / 4294967296;

@@ -9,8 +9,11 @@
  * Uniforms come from the project's `Rng` (not tfjs's own generator) so spikes are identical on
  * every backend. Step t's draws depend only on the encoder's seed and t: replaying a step (e.g.
  * to recompute a forward pass for an attack) gives the same spikes, different steps differ.
+ * On the native backend the fused Poisson kernel draws the same uniforms in C++ (lib/kernels):
+ * bit-identical frames, without a JavaScript loop over every pixel of every step.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeKernels } from '../kernels/native';
 import { Rng, hashString } from '../random';
 
 /** Which encoder: `rate` (paper text) or `signed` (authors' code). */
@@ -57,6 +60,18 @@ export function expectedSpikes(variant: EncoderVariant, images01: tf.Tensor4D): 
   return tf.tidy(() => tf.clipByValue(tf.mul(normalize(images01), 0.5), -1, 1) as tf.Tensor4D);
 }
 
+/** The generator of step t of the encoder with `seed`. */
+function stepRng(seed: number, t: number): Rng {
+  return new Rng(hashString(`${seed}/${t}`));
+}
+
+/** The generator states of steps t0 … t0+k−1, 4 int32 each, for the native Poisson kernel. */
+function stepStates(seed: number, t0: number, k: number): Int32Array {
+  const states = new Int32Array(4 * k);
+  for (let j = 0; j < k; j++) states.set(stepRng(seed, t0 + j).state(), 4 * j);
+  return states;
+}
+
 /**
  * An encoder for `images` ([B, H, W, 3] on the 0..1 scale). Takes one draw from `rng` (so two
  * encoders made from the same stream differ); the images tensor is not kept or disposed.
@@ -81,7 +96,9 @@ export function createEncoder(variant: EncoderVariant, images: tf.Tensor4D, rng:
     step(t: number): tf.Tensor4D {
       live();
       if (!Number.isInteger(t) || t < 0) throw new RangeError(`spike encoder: step must be a non-negative integer, got ${t}`);
-      const u = new Rng(hashString(`${seed}/${t}`)).fillUniform(new Float32Array(prob.size));
+      const native = nativeKernels();
+      if (native) return tf.tidy(() => tf.reshape(native.poisson(prob, sign, stepStates(seed, t, 1)), shape) as tf.Tensor4D);
+      const u = stepRng(seed, t).fillUniform(new Float32Array(prob.size));
       return tf.tidy(() => {
         // u ∈ [0, 1) so P(u < p) = p exactly: pixel 255 always fires, pixel 0 never.
         const fire = tf.cast(tf.less(tf.tensor4d(u, shape), prob), 'float32') as tf.Tensor4D;
@@ -91,9 +108,11 @@ export function createEncoder(variant: EncoderVariant, images: tf.Tensor4D, rng:
     steps(t0: number, k: number): tf.Tensor4D {
       live();
       if (!Number.isInteger(t0) || t0 < 0 || !Number.isInteger(k) || k < 1) throw new RangeError(`spike encoder: steps(t0, k) needs integers t0 ≥ 0 and k ≥ 1, got ${t0}, ${k}`);
+      const native = nativeKernels();
+      if (native) return tf.tidy(() => tf.reshape(native.poisson(prob, sign, stepStates(seed, t0, k)), [k * shape[0], shape[1], shape[2], shape[3]]) as tf.Tensor4D);
       const n = prob.size;
       const u = new Float32Array(n * k);
-      for (let j = 0; j < k; j++) new Rng(hashString(`${seed}/${t0 + j}`)).fillUniform(u.subarray(j * n, (j + 1) * n));
+      for (let j = 0; j < k; j++) stepRng(seed, t0 + j).fillUniform(u.subarray(j * n, (j + 1) * n));
       return tf.tidy(() => {
         // [k, B·H·W·3] against one row of probabilities: a row broadcast, one comparison for all steps.
         const fire = tf.cast(tf.less(tf.tensor2d(u, [k, n]), tf.reshape(prob, [1, n])), 'float32');

@@ -1,7 +1,7 @@
 /**
- * Fused TensorFlow kernels for the native backend: the LIF recursion over T steps and its BPTT, and
- * BNTT's training-mode batch norm and its gradient, each one kernel instead of a chain of
- * element-wise tfjs ops (lib/kernels/native/spikelens_ops.cc says what each computes).
+ * Fused TensorFlow kernels for the native backend: the LIF recursion over T steps and its BPTT,
+ * BNTT's training-mode batch norm and its gradient, the Poisson encoder's frames and the gradient
+ * of replicate padding, each one kernel instead of a chain of tfjs ops (or a JavaScript loop) (lib/kernels/native/spikelens_ops.cc says what each computes).
  *
  * scripts/setup-native.sh compiles the C++ source against the TensorFlow wheel the native backend
  * uses and puts the library beside that backend's addon, named by a hash of the source (an edited
@@ -50,6 +50,14 @@ export interface NativeKernels {
   bnttForward(x: tf.Tensor, gamma: tf.Tensor, timesteps: number, epsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor };
   /** Gradient of `bnttForward` → [∂L/∂x, ∂L/∂γ]. */
   bnttBackward(dy: tf.Tensor, x: tf.Tensor, gamma: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, timesteps: number, epsilon: number): [tf.Tensor, tf.Tensor];
+  /**
+   * Poisson spike frames for k steps: `states` [k, 4] are the sfc32 states of the steps' generators
+   * (`Rng.state()`), `prob` the firing probabilities, `sign` the spike signs (null: rate code) →
+   * [k, prob.size], the frames lib/data/encode.ts draws in JavaScript, bit for bit.
+   */
+  poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
+  /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
+  replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
 }
 
 /** The file name the build of the current source has (`spikelens_ops-<hash>.node`). */
@@ -144,6 +152,20 @@ function bind(backend: NodeBackend): NativeKernels {
     bnttBackward(dy, x, gamma, mean, variance, timesteps, epsilon) {
       const [dx, dg] = backend.executeMultipleOutputs('SpikelensBnttBackward', bnAttrs(timesteps, epsilon), [dy, x, gamma, mean, variance], 2);
       return [dx, dg];
+    },
+    poisson(prob, sign, states) {
+      if (states.length % 4 !== 0) throw new Error(`poisson: states must hold 4 int32 per step, got ${states.length}`);
+      const s = tf.tensor2d(states, [states.length / 4, 4], 'int32');
+      try {
+        const [y] = backend.executeMultipleOutputs('SpikelensPoisson', [{ name: 'signed', type: BOOL, value: sign !== null }], [prob, sign ?? prob, s], 1);
+        return y as tf.Tensor2D;
+      } finally {
+        s.dispose();
+      }
+    },
+    replicatePadGrad(dy) {
+      const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);
+      return dx as tf.Tensor4D;
     },
   };
 }

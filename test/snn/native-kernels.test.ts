@@ -1,7 +1,8 @@
 /**
  * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
  * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
- * (both surrogates), and BNTT's training-mode normalisation, statistics and gradients. They must be
+ * (both surrogates), BNTT's training-mode normalisation, statistics and gradients, the Poisson
+ * encoder's frames (bit-identical) and replicate padding with its gradient. They must be
  * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
  * silently fell back to the slow path would fail here.
  */
@@ -11,6 +12,9 @@ import { Lif, type LifConfig } from '../../lib/snn/lif';
 import { Bntt } from '../../lib/snn/bntt';
 import { fastSigmoid, piecewiseLinear } from '../../lib/snn/surrogate';
 import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernels } from '../../lib/kernels/native';
+import { createEncoder } from '../../lib/data/encode';
+import { conv3x3 } from '../../lib/model/vgg';
+import { Rng } from '../../lib/random';
 import { maxAbsDiff, useBackend, values } from '../helpers/tf';
 
 /** Runs `f` with the fused kernels and with the tfjs ops; returns both results as plain arrays. */
@@ -97,5 +101,43 @@ describe('fused native kernels', () => {
     // The statistics are the data's, not the defaults (0 and 1).
     expect(r.fused.mean.some((m) => Math.abs(m) > 0.1)).toBe(true);
     tf.dispose([x, w]);
+  });
+
+  it.each(['signed', 'rate'] as const)('Poisson encoder (%s): frames bit-identical to the JavaScript generator, one step and many', (variant) => {
+    // Pixel values from 0 to 1 inclusive: probabilities 0 and 1 (and, signed, both signs) occur.
+    const images = tf.tensor4d(values(2 * 7 * 5 * 3, 21).map((v) => Math.min(1, Math.max(0, v + 0.5))), [2, 7, 5, 3]);
+    const r = both(() => {
+      const enc = createEncoder(variant, images, new Rng(5));
+      const one = enc.step(3);
+      const many = enc.steps(2, 4);
+      const out = { one: arr(one), many: arr(many), bits: Array.from(new Uint32Array(new Float32Array(arr(many)).buffer)) };
+      tf.dispose([one, many]);
+      enc.dispose();
+      return out;
+    });
+    expect(r.fused.bits).toEqual(r.tfjs.bits);
+    expect(r.fused.one).toEqual(r.tfjs.one);
+    // Step 3 is the second frame of steps(2, 4); the frames are not all alike or all silent.
+    expect(r.fused.many.slice(images.size, 2 * images.size)).toEqual(r.fused.one);
+    expect(new Set(r.fused.many).size).toBe(variant === 'signed' ? 3 : 2);
+    images.dispose();
+  });
+
+  it('replicate padding (MirrorPad and the fused gradient): conv output and both gradients bit-identical', () => {
+    const x = tf.tensor4d(values(2 * 6 * 5 * 3, 31), [2, 6, 5, 3]);
+    const w = tf.tensor4d(values(3 * 3 * 3 * 4, 32), [3, 3, 3, 4]);
+    const dy = tf.tensor4d(values(2 * 6 * 5 * 4, 33), [2, 6, 5, 4]);
+    const r = both(() => tf.tidy(() => {
+      const y = conv3x3(x, w, 'replicate');
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv3x3(a as tf.Tensor4D, b as tf.Tensor4D, 'replicate'), dy)))([x, w]);
+      return { y: arr(y), gx: arr(gx), gw: arr(gw) };
+    }));
+    expect(r.fused.y).toEqual(r.tfjs.y);
+    expect(r.fused.gx).toEqual(r.tfjs.gx);
+    expect(r.fused.gw).toEqual(r.tfjs.gw);
+    // The edge pixels' gradient includes what their padded copies received (not just the interior).
+    const plain = tf.tidy(() => arr(tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, 'same'), dy)))(x)));
+    expect(maxAbsDiff(r.fused.gx, plain)).toBeGreaterThan(1e-3);
+    tf.dispose([x, w, dy]);
   });
 });

@@ -6,8 +6,11 @@
 //
 //   SpikelensLifForward / SpikelensLifBackward   the LIF recursion over T steps and its BPTT
 //   SpikelensBnttForward / SpikelensBnttBackward per-step batch norm (BNTT) in training mode
+//   SpikelensPoisson                             the Poisson spike encoder's frames for k steps
+//   SpikelensReplicatePadGrad                    the gradient of replicate padding by one pixel
 //
-// The arithmetic follows lib/snn/lif.ts, lib/snn/surrogate.ts and lib/snn/bntt.ts operation by
+// The arithmetic follows lib/data/encode.ts and lib/random.ts (the sfc32 generator, bit for bit),
+// lib/snn/lif.ts, lib/snn/surrogate.ts and lib/snn/bntt.ts operation by
 // operation (float32, the same order; compiled without FMA contraction), so the LIF forward is
 // bit-identical to the tfjs ops; batch-norm statistics are summed in double. Tests compare every
 // kernel with the tfjs implementation (test/snn/native-kernels.test.ts).
@@ -471,6 +474,125 @@ class BnttBackwardOp : public OpKernel {
   float eps_;
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensBnttBackward").Device(DEVICE_CPU), BnttBackwardOp);
+
+// ---------------------------------------------------------------------------------------------
+// Poisson encoder: k spike frames at once. prob [n] = P(spike) per pixel-channel, sign [n] = the
+// spike's sign (read only when `signed`), states [k, 4] int32 = the sfc32 state (a, b, c, d) of
+// step j's generator as lib/random.ts's Rng holds it after construction. Step j draws n uniforms
+// u_i = float32(x / 2^32) from its generator in order (Rng.fillUniform into a Float32Array) and
+// emits float32(u_i < prob_i) · sign_i (signed) or float32(u_i < prob_i) (rate): the frames
+// lib/data/encode.ts builds with tfjs ops, bit for bit. Output [k, n]; steps run in parallel.
+REGISTER_OP("SpikelensPoisson")
+    .Input("prob: float")
+    .Input("sign: float")
+    .Input("states: int32")
+    .Attr("signed: bool")
+    .Output("spikes: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(2));
+      return OkStatus();
+    });
+
+class PoissonOp : public OpKernel {
+ public:
+  explicit PoissonOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("signed", &signed_)); }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& prob = ctx->input(0);
+    const Tensor& sign = ctx->input(1);
+    const Tensor& states = ctx->input(2);
+    const int64_t n = prob.NumElements();
+    OP_REQUIRES(ctx, !signed_ || sign.NumElements() == n,
+                errors::InvalidArgument("SpikelensPoisson: sign has ", sign.NumElements(), " elements, prob ", n));
+    OP_REQUIRES(ctx, states.dims() == 2 && states.dim_size(1) == 4,
+                errors::InvalidArgument("SpikelensPoisson: states must be [k, 4], got ", states.shape().DebugString()));
+    const int64_t k = states.dim_size(0);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({k, n}), &out));
+    const float* p = prob.flat<float>().data();
+    const float* sg = signed_ ? sign.flat<float>().data() : nullptr;
+    const int32_t* st = states.flat<int32>().data();
+    float* y = out->flat<float>().data();
+    ParallelRange(ctx, k, 6 * n, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; j++) {
+        // sfc32 exactly as Rng.nextUint32 (lib/random.ts), in uint32 arithmetic.
+        uint32_t a = static_cast<uint32_t>(st[4 * j]), b = static_cast<uint32_t>(st[4 * j + 1]);
+        uint32_t c = static_cast<uint32_t>(st[4 * j + 2]), d = static_cast<uint32_t>(st[4 * j + 3]);
+        float* row = y + j * n;
+        for (int64_t i = 0; i < n; i++) {
+          const uint32_t t = a + b + d;
+          d = d + 1;
+          a = b ^ (b >> 9);
+          b = c + (c << 3);
+          c = (c << 21) | (c >> 11);
+          c = c + t;
+          // Rng.next() = t / 2^32 in double, stored into a Float32Array (round to nearest).
+          const float u = static_cast<float>(static_cast<double>(t) / 4294967296.0);
+          const float fire = u < p[i] ? 1.f : 0.f;
+          row[i] = sg ? fire * sg[i] : fire;
+        }
+      }
+    });
+  }
+
+ private:
+  bool signed_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensPoisson").Device(DEVICE_CPU), PoissonOp);
+
+// ---------------------------------------------------------------------------------------------
+// Gradient of replicate padding by one pixel in H and W (lib/model/vgg.ts): dy [B, H+2, W+2, C] →
+// dx [B, H, W, C], each input pixel receiving what it and its padded copies got. Summed in the
+// order tfjs's gradients of vgg.ts's slice-and-concat padding accumulate them (columns first:
+// (middle + right copy) + left copy; then rows the same way), so the result is bit-identical.
+REGISTER_OP("SpikelensReplicatePadGrad")
+    .Input("dy: float")
+    .Output("dx: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(4));
+      return OkStatus();
+    });
+
+class ReplicatePadGradOp : public OpKernel {
+ public:
+  explicit ReplicatePadGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    OP_REQUIRES(ctx, dy.dims() == 4 && dy.dim_size(1) >= 3 && dy.dim_size(2) >= 3,
+                errors::InvalidArgument("SpikelensReplicatePadGrad: dy must be [B, H+2, W+2, C] with H, W >= 1, got ", dy.shape().DebugString()));
+    const int64_t B = dy.dim_size(0), H = dy.dim_size(1) - 2, W = dy.dim_size(2) - 2, C = dy.dim_size(3);
+    Tensor* dx = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({B, H, W, C}), &dx));
+    const float* g = dy.flat<float>().data();
+    float* out = dx->flat<float>().data();
+    const int64_t W2 = W + 2;
+    // Column-collapsed value of padded row r at input column j: (middle + right copy) + left copy.
+    auto col = [&](const float* img, int64_t r, int64_t j, int64_t ch) {
+      const float* row = img + r * W2 * C;
+      float v = row[(j + 1) * C + ch];
+      if (j == W - 1) v = v + row[(W + 1) * C + ch];
+      if (j == 0) v = v + row[ch];
+      return v;
+    };
+    ParallelRange(ctx, B * H, 10 * W * C, [&](int64_t begin, int64_t end) {
+      for (int64_t bi = begin; bi < end; bi++) {
+        const int64_t b = bi / H, i = bi % H;
+        const float* img = g + b * (H + 2) * W2 * C;
+        float* o = out + (b * H + i) * W * C;
+        for (int64_t j = 0; j < W; j++) {
+          for (int64_t ch = 0; ch < C; ch++) {
+            float v = col(img, i + 1, j, ch);
+            if (i == H - 1) v = v + col(img, H + 1, j, ch);
+            if (i == 0) v = v + col(img, 0, j, ch);
+            o[j * C + ch] = v;
+          }
+        }
+      }
+    });
+  }
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensReplicatePadGrad").Device(DEVICE_CPU), ReplicatePadGradOp);
 
 // ---------------------------------------------------------------------------------------------
 // An empty N-API module: lets Node's process.dlopen load the library (and so register the ops).
