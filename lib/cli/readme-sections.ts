@@ -117,22 +117,23 @@ export function pipelineSection(p: Pipeline | null): string {
 interface Scored { value: number; low: number; high: number }
 /** The parts of reports/metrics/04-localization.json the box table quotes. */
 export interface Localization {
-  box_scores: Record<string, Record<string, { n: number; pointing_game: Scored; energy_in_box: Scored; box_area_share: number }>>;
+  box_scores: Record<string, Record<string, { n: number; pointing_game: Scored; pointing_chance?: number; pointing_game_upsampled?: Scored; energy_in_box: Scored; box_area_share: number }>>;
   faithfulness?: { results?: Record<string, Record<string, { n: number; deletion_auc: Scored; insertion_auc: Scored }>> };
 }
 
 const ci = (s: Scored) => `${s.value.toFixed(2)} [${s.low.toFixed(2)}, ${s.high.toFixed(2)}]`;
 
-/** Pointing game and energy in the box per explanation and layer, with the box's area share (chance), and faithfulness AUCs. */
+/** Pointing game (on the layer's grid with a random cell's rate, and upsampled) and energy in the box per explanation and layer, with the box's area share (chance), and faithfulness AUCs. */
 export function boxesSection(l: Localization | null): string {
   if (!l) return '_No localization metrics yet: run `npm run repro`._';
   const lines = [
     NOTE('reports/metrics/04-localization.json'),
-    '| explanation | layer | n | pointing game [95 % CI] | energy in the box [95 % CI] | box area share (chance) |',
-    '|---|---|---|---|---|---|',
+    '| explanation | layer | n | pointing game, layer grid [95 % CI] | random cell | pointing game, upsampled [95 % CI] | energy in the box [95 % CI] | box area share (chance) |',
+    '|---|---|---|---|---|---|---|---|',
   ];
+  const opt = (v: Scored | undefined) => (v ? ci(v) : '–');
   for (const [name, layers] of Object.entries(l.box_scores)) {
-    for (const [layer, b] of Object.entries(layers)) lines.push(`| ${name.replace(/_/g, ' ')} | ${layer} | ${b.n} | ${ci(b.pointing_game)} | ${ci(b.energy_in_box)} | ${b.box_area_share.toFixed(3)} |`);
+    for (const [layer, b] of Object.entries(layers)) lines.push(`| ${name.replace(/_/g, ' ')} | ${layer} | ${b.n} | ${ci(b.pointing_game)} | ${b.pointing_chance?.toFixed(3) ?? '–'} | ${opt(b.pointing_game_upsampled)} | ${ci(b.energy_in_box)} | ${b.box_area_share.toFixed(3)} |`);
   }
   const f = l.faithfulness?.results;
   if (f && Object.keys(f).length) {

@@ -37,13 +37,19 @@
  *   headers give the fraction of T, since the two methods run for different T), and the ANN's
  *   Grad-CAM at that layer.
  * - Beyond the paper, box scores against the data set's ground-truth boxes (images with a
- *   degenerate box are skipped): the pointing game (hit when the map's maximum lies in the box)
- *   and the share of the map's energy inside the box, each with its 95 % bootstrap interval, next
- *   to the box's share of the image (what a uniform map scores), for every explanation and
+ *   degenerate box are skipped): the pointing game (Zhang et al. 2016) at the layer's own
+ *   resolution, as Eq. 10 is scored (hit when a cell holding the map's maximum overlaps the box:
+ *   the map says which neuron is most active, and where an upsampled copy peaks inside that cell
+ *   is interpolation; at conv6 a cell spans 8 px, so a cell overlapping the object can peak up to
+ *   4 px outside its box), the same on the map upsampled to the image (its maximum pixel inside
+ *   the box), and the share of the upsampled map's energy inside the box, each with its 95 %
+ *   bootstrap interval, next to the chance levels (a random cell's hit rate; the box's share of
+ *   the image, what a uniform map scores and a random pixel hits), for every explanation and
  *   the ANN's Grad-CAM, all upsampled bilinearly to the image. An SNN map here is the TIME-AVERAGE of the raw maps M_t (then normalised): it needs no
  *   reference, where the step of minimal localization error would borrow the ANN's Grad-CAM to
  *   pick the step. Claims per (explanation, layer): energy in the box > the box's area share, and
- *   pointing-game hit rate > the area share (a random point's hit rate), paired per image.
+ *   pointing-game hit rate > a random cell's (the share of the layer's cells overlapping the
+ *   box), paired per image.
  * - Beyond the paper, faithfulness (Petsiuk et al. 2018): deletion and insertion AUCs of the same
  *   time-averaged maps at `faithfulness.layers` (default conv6), K = 8 steps, deleted pixels set
  *   to 0 (black, the scenes' background), score = the explained model's softmax probability of
@@ -66,10 +72,10 @@ import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { explainBatch, explanationKey, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
 import { explanationMethods, paperExplanation, PAPER_EXPLANATION } from '../explain/registry';
-import { pointingGame, energyInBox } from '../metrics/box';
+import { pointingGame, pointingGameOnGrid, energyInBox } from '../metrics/box';
 import { sampleSteps } from '../metrics/steps';
 import { layerNumber } from '../model/vgg';
-import { boxAreaShare } from '../metrics/box-area';
+import { boxAreaShare, gridPointingChance } from '../metrics/box-area';
 import { deletionCurve, insertionCurve } from '../metrics/faithfulness';
 import { binaryCrossEntropy } from '../metrics/localization';
 import {
@@ -184,10 +190,15 @@ interface Scores {
   allEmpty: number;
   /** Images with a non-empty step where, with empty maps included, an empty map still attains the minimum. */
   emptyWins: number;
+  /** Pointing-game hits at the layer's own resolution (the maximum's cell overlaps the box), per boxed image. */
   pointing: number[];
+  /** Pointing-game hits of the map upsampled to the image (its maximum pixel inside the box), per boxed image. */
+  pointingUpsampled: number[];
   energy: number[];
-  /** Box area share of the image (the chance level), per boxed image. */
+  /** Box area share of the image (the chance level of energy in the box and of upsampled pointing), per boxed image. */
   area: number[];
+  /** Share of the layer's cells that overlap the box (a random cell's hit rate), per boxed image. */
+  pointArea: number[];
   deletion: number[];
   insertion: number[];
 }
@@ -204,7 +215,7 @@ interface Source {
 /** The reference explanation: the ANN's Grad-CAM (Eq. 10's G, also scored on boxes and faithfulness). */
 const ANN_SOURCE = { name: 'ann_gradcam', explanation: 'ANN Grad-CAM', method: 'ann' } as const;
 
-const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], energy: [], area: [], deletion: [], insertion: [] });
+const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], pointingUpsampled: [], energy: [], area: [], pointArea: [], deletion: [], insertion: [] });
 
 /** Key of a sensitivity option. */
 const optionKey = (choice: string, option: string) => `${choice}=${option}`;
@@ -276,8 +287,9 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
         else degenerate++;
       });
       for (const layer of layers) {
-        const maps = (G.get(layer) as HeatMap[]).map((g) => upsample(g, H, W));
-        idx.forEach((_, b) => scoreBox(ann(layer), maps[b], boxes[b], H, W));
+        const grids = G.get(layer) as HeatMap[];
+        const maps = grids.map((g) => upsample(g, H, W));
+        idx.forEach((_, b) => scoreBox(ann(layer), grids[b], maps[b], boxes[b], H, W));
         if (faith.layers.includes(layer)) jobs.push(faithJob(faith, ann(layer), 1, maps, positions, 'ann', `${ANN_SOURCE.name}/${layer}`));
       }
       if (k === 0) idx.slice(0, gridCount).forEach((i, b) => grid.push({ index: i, rows: [], gradcam: layers.map((l) => (G.get(l) as HeatMap[])[b]) }));
@@ -306,9 +318,10 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
                 const included = includedAt >= 0 ? errors[includedAt + 1] : null;
                 if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
               }
-              const avg = upsample(scaleFreeNormalise(meanMap(raw)), H, W);
+              const avgGrid = scaleFreeNormalise(meanMap(raw));
+              const avg = upsample(avgGrid, H, W);
               averaged.push(avg);
-              scoreBox(s, avg, boxes[b], H, W);
+              scoreBox(s, avgGrid, avg, boxes[b], H, W);
               if (e !== shown) return;
               const maps = raw.map(scaleFreeNormalise);
               if (k === 0 && b < grid.length) {
@@ -350,6 +363,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   const locStep: Record<string, Record<string, number>> = {};
   const emptyMaps: Record<string, Record<string, Record<string, number>>> = {};
   const pointing: Record<string, Record<string, number>> = {};
+  const pointingUpsampled: Record<string, Record<string, number>> = {};
   const energy: Record<string, Record<string, number>> = {};
   const boxScores: Record<string, Record<string, Record<string, unknown>>> = {};
   const faithResults: Record<string, Record<string, Record<string, unknown>>> = {};
@@ -362,6 +376,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
       const hasBox = s.pointing.length > 0;
       const e = hasError ? ci(s.error, `${name}/${layer}/error`) : null;
       const p = hasBox ? ci(s.pointing, `${name}/${layer}/pointing`) : null;
+      const pu = hasBox ? ci(s.pointingUpsampled, `${name}/${layer}/pointing-upsampled`) : null;
       const en = hasBox ? ci(s.energy, `${name}/${layer}/energy`) : null;
       rows.push({
         explanation, method, layer: layerNumber(layer),
@@ -372,6 +387,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
         pointing_game: p ? p.value : null,
         pointing_game_low: p ? p.low : null,
         pointing_game_high: p ? p.high : null,
+        pointing_game_upsampled: pu ? pu.value : null,
+        pointing_chance: hasBox ? mean(s.pointArea) : null,
         energy_in_box: en ? en.value : null,
         energy_in_box_low: en ? en.low : null,
         energy_in_box_high: en ? en.high : null,
@@ -384,13 +401,15 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
         (locStep[name] ??= {})[layer] = mean(s.step) + 1;
         (emptyMaps[name] ??= {})[layer] = { empty_step_share: mean(s.emptyShare), all_empty_images: s.allEmpty, empty_map_wins_if_included: s.emptyWins };
       }
-      if (p && en) {
+      if (p && pu && en) {
         (pointing[name] ??= {})[layer] = p.value;
+        (pointingUpsampled[name] ??= {})[layer] = pu.value;
         (energy[name] ??= {})[layer] = en.value;
         const overArea = paired(s.energy, s.area, `claims/energy_above_area_${name}_${layer}`);
-        const overChance = paired(s.pointing, s.area, `claims/pointing_above_chance_${name}_${layer}`);
+        const overChance = paired(s.pointing, s.pointArea, `claims/pointing_above_chance_${name}_${layer}`);
         (boxScores[name] ??= {})[layer] = {
-          n: p.n, pointing_game: brief(p), energy_in_box: brief(en), box_area_share: mean(s.area),
+          n: p.n, pointing_game: brief(p), pointing_chance: mean(s.pointArea), pointing_game_upsampled: brief(pu),
+          energy_in_box: brief(en), box_area_share: mean(s.area),
           energy_minus_area: brief(overArea), pointing_minus_area: brief(overChance),
         };
         const what = `${sourceName(sources, name)} at ${layer}`;
@@ -399,8 +418,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
           metric: 'mean over boxed images of (energy share inside the box − box area share), time-averaged map upsampled to the image, paired by image', seeds: [ctx.params.seed],
         }, overArea));
         boxClaims.push(makeClaim({
-          id: `pointing_above_chance_${name}_${layer}`, statement: `Pointing-game hit rate > a random point's (the box's area share): ${what}`,
-          metric: 'mean over boxed images of (hit − box area share), time-averaged map upsampled to the image, paired by image', seeds: [ctx.params.seed],
+          id: `pointing_above_chance_${name}_${layer}`, statement: `Pointing-game hit rate > a random point's: ${what}`,
+          metric: 'mean over boxed images of (hit − share of the layer\'s cells that overlap the box), hit = a cell holding the time-averaged map\'s maximum overlaps the box, paired by image', seeds: [ctx.params.seed],
         }, overChance));
       }
       if (s.deletion.length) {
@@ -413,10 +432,14 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     }
   }
   const chanceValue = chance.length ? mean(chance) : 0;
+  const pointingChance: Record<string, number> = {};
   for (const layer of layers) {
+    const cells = ann(layer).pointArea;
+    pointingChance[layer] = cells.length ? mean(cells) : 0;
     rows.push({
       explanation: 'chance', method: 'uniform map', layer: layerNumber(layer), error: null, error_std: null, error_low: null, error_high: null,
-      pointing_game: chanceValue, pointing_game_low: null, pointing_game_high: null, energy_in_box: chanceValue, energy_in_box_low: null, energy_in_box_high: null,
+      pointing_game: pointingChance[layer], pointing_game_low: null, pointing_game_high: null, pointing_game_upsampled: chanceValue, pointing_chance: pointingChance[layer],
+      energy_in_box: chanceValue, energy_in_box_low: null, energy_in_box_high: null,
       box_area_share: chanceValue, images: chance.length,
     });
   }
@@ -425,8 +448,10 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   metrics.localization_step = locStep;
   metrics.empty_maps = emptyMaps;
   metrics.pointing_game = pointing;
+  metrics.pointing_game_upsampled = pointingUpsampled;
   metrics.energy_in_box = energy;
   metrics.chance = chanceValue;
+  metrics.pointing_chance = pointingChance;
   metrics.box_scores = boxScores;
 
   // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
@@ -499,12 +524,14 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
 
 // ---- private helpers of figure 04
 
-/** Box scores of one map already at the image size; the box's area share goes beside them. */
-function scoreBox(s: Scores, map: HeatMap, box: Box | null, H: number, W: number): void {
+/** Box scores of one map, at its layer's resolution (`grid`) and upsampled to the image (`map`); the chance levels go beside them. */
+function scoreBox(s: Scores, grid: HeatMap, map: HeatMap, box: Box | null, H: number, W: number): void {
   if (!box) return;
-  s.pointing.push(pointingGame(map, box) ? 1 : 0);
+  s.pointing.push(pointingGameOnGrid(grid, box, H, W) ? 1 : 0);
+  s.pointingUpsampled.push(pointingGame(map, box) ? 1 : 0);
   s.energy.push(energyInBox(map, box));
   s.area.push(boxAreaShare(box, H, W));
+  s.pointArea.push(gridPointingChance(box, grid.height, grid.width, H, W));
 }
 
 function pushTo(m: Map<string, number[]>, key: string, value: number): void {
@@ -758,10 +785,10 @@ function sourceName(sources: ReadonlyMap<string, Source>, name: string): string 
 function boxTable(box: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {
   type Ci = { value: number; low: number; high: number };
   const body = Object.entries(box).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, s]) => [
-    sourceName(sources, name), layer, String(s.n), fmtCi(s.pointing_game as Ci), fmtCi(s.energy_in_box as Ci), fmt(s.box_area_share as number), fmtCi(s.energy_minus_area as Ci),
+    sourceName(sources, name), layer, String(s.n), fmtCi(s.pointing_game as Ci), fmt(s.pointing_chance as number), fmtCi(s.pointing_game_upsampled as Ci), fmtCi(s.energy_in_box as Ci), fmt(s.box_area_share as number), fmtCi(s.energy_minus_area as Ci),
   ]));
   if (body.length === 0) return '_no boxed images_';
-  return markdownTable(['explanation', 'layer', 'n', 'pointing game [95 % CI]', 'energy in box [95 % CI]', 'box area share', 'energy − area [95 % CI]'], body);
+  return markdownTable(['explanation', 'layer', 'n', 'pointing game, layer grid [95 % CI]', 'random cell', 'pointing game, upsampled [95 % CI]', 'energy in box [95 % CI]', 'box area share', 'energy − area [95 % CI]'], body);
 }
 
 function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {

@@ -4,6 +4,7 @@
  * game, energy in the box) mean something only above it.
  */
 import type { Box } from '../data/dataset';
+import { cellOverlapsBox, cellSize } from './box';
 
 /** `(x1 − x0 + 1)(y1 − y0 + 1) / (H·W)`: the share of an H×W image an inclusive-pixel box covers. */
 export function boxAreaShare(box: Box, height: number, width: number): number {
@@ -15,4 +16,16 @@ export function boxAreaShare(box: Box, height: number, width: number): number {
     throw new Error(`boxAreaShare: box {x0: ${x0}, y0: ${y0}, x1: ${x1}, y1: ${y1}} is empty or reaches outside the ${height}×${width} image`);
   }
   return ((x1 - x0 + 1) * (y1 - y0 + 1)) / (height * width);
+}
+
+/**
+ * A random cell's hit rate in the pointing game on an h×w grid (`pointingGameOnGrid`): the share
+ * of the grid's cells that overlap the box (given in pixels of the H×W image).
+ */
+export function gridPointingChance(box: Box, gridHeight: number, gridWidth: number, height: number, width: number): number {
+  boxAreaShare(box, height, width);
+  const { sy, sx } = cellSize({ height: gridHeight, width: gridWidth }, height, width, 'gridPointingChance');
+  let n = 0;
+  for (let cy = 0; cy < gridHeight; cy++) for (let cx = 0; cx < gridWidth; cx++) if (cellOverlapsBox(cy, cx, sy, sx, box)) n++;
+  return n / (gridHeight * gridWidth);
 }

@@ -43,10 +43,11 @@ describe('generated README sections', () => {
   it('box table: each explanation and layer with its intervals, and the faithfulness AUCs', () => {
     const sc = (v: number) => ({ value: v, low: v - 0.05, high: v + 0.05 });
     const t = boxesSection({
-      box_scores: { sam_surrogate: { conv6: { n: 256, pointing_game: sc(0.4), energy_in_box: sc(0.17), box_area_share: 0.118 } } },
+      box_scores: { sam_surrogate: { conv6: { n: 256, pointing_game: sc(0.7), pointing_chance: 0.201, pointing_game_upsampled: sc(0.4), energy_in_box: sc(0.17), box_area_share: 0.118 } } },
       faithfulness: { results: { ann_gradcam: { conv6: { n: 256, deletion_auc: sc(0.14), insertion_auc: sc(0.76) } } } },
     });
-    expect(t).toContain('| sam surrogate | conv6 | 256 | 0.40 [0.35, 0.45] | 0.17 [0.12, 0.22] | 0.118 |');
+    expect(t).toContain('pointing game, layer grid [95 % CI] | random cell | pointing game, upsampled [95 % CI]');
+    expect(t).toContain('| sam surrogate | conv6 | 256 | 0.70 [0.65, 0.75] | 0.201 | 0.40 [0.35, 0.45] | 0.17 [0.12, 0.22] | 0.118 |');
     expect(t).toContain('| ann gradcam | conv6 | 256 | 0.14 [0.09, 0.19] | 0.76 [0.71, 0.81] |');
   });
 

@@ -136,6 +136,10 @@ describe('figure 04: localization', () => {
       for (const [layer, s] of Object.entries(byLayer)) {
         expect(s.n).toBe(8);
         expect(s.pointing_game.value).toBe(m.pointing_game[name][layer]);
+        expect(s.pointing_game_upsampled.value).toBe(m.pointing_game_upsampled[name][layer]);
+        // A random cell overlaps the box more often than a random pixel lies in it, the more so the coarser the grid.
+        expect(s.pointing_chance).toBe(metrics.pointing_chance[layer]);
+        expect(s.pointing_chance).toBeGreaterThan(meanArea);
         expect(s.energy_in_box.value).toBe(m.energy_in_box[name][layer]);
         expect(s.box_area_share).toBeCloseTo(meanArea, 10);
         expect(s.energy_minus_area.value).toBeCloseTo(s.energy_in_box.value - meanArea, 10);
@@ -146,6 +150,7 @@ describe('figure 04: localization', () => {
         }
       }
     }
+    expect(metrics.pointing_chance.conv8).toBeGreaterThan(metrics.pointing_chance.conv4);
     const boxClaims = metrics.box_claims as Claim[];
     expect(boxClaims).toHaveLength(6 * 3 * 2);
     expect(boxClaims.find((c) => c.id === 'energy_above_area_sam_surrogate_conv6')?.value).toBeCloseTo(boxScores.sam_surrogate.conv6.energy_minus_area.value, 10);

@@ -1,7 +1,7 @@
 /** Box-based localization: pointing game and energy share, on a 4×4 map by hand. */
 import { describe, expect, it } from 'vitest';
-import { heatMap } from '../../lib/explain/heatmap';
-import { pointingGame, energyInBox, type Box } from '../../lib/metrics/box';
+import { heatMap, upsample } from '../../lib/explain/heatmap';
+import { pointingGame, pointingGameOnGrid, energyInBox, type Box } from '../../lib/metrics/box';
 
 // Row-major 4×4; the peak 9 is at column 2, row 1.
 const m = heatMap(Float32Array.from([
@@ -16,6 +16,22 @@ describe('pointing game', () => {
     expect(pointingGame(m, { x0: 1, y0: 1, x1: 2, y1: 2 })).toBe(true);
     expect(pointingGame(m, { x0: 2, y0: 1, x1: 2, y1: 1 })).toBe(true); // one-pixel box on the peak
     expect(pointingGame(m, { x0: 0, y0: 2, x1: 3, y1: 3 })).toBe(false);
+  });
+  it('on a layer grid: hits when a cell holding the maximum overlaps the box (image pixels)', () => {
+    // 2×2 grid on an 8×8 image: cells of 4×4 pixels; the maximum is cell (row 0, column 1) = pixels x 4..7, y 0..3.
+    const grid = heatMap(Float32Array.of(1, 5, 2, 0), 2, 2);
+    expect(pointingGameOnGrid(grid, { x0: 4, y0: 0, x1: 7, y1: 3 }, 8, 8)).toBe(true);
+    // One pixel of overlap is enough: the box x 2..4 reaches into the cell's column 4.
+    expect(pointingGameOnGrid(grid, { x0: 2, y0: 3, x1: 4, y1: 5 }, 8, 8)).toBe(true);
+    // Upsampled, the same map peaks near the cell's centre, outside that box: a miss there.
+    expect(pointingGame(upsample(grid, 8, 8), { x0: 2, y0: 3, x1: 4, y1: 5 })).toBe(false);
+    expect(pointingGameOnGrid(grid, { x0: 0, y0: 0, x1: 3, y1: 7 }, 8, 8)).toBe(false);
+    // Ties: any maximal cell counts; a constant grid is a miss.
+    expect(pointingGameOnGrid(heatMap(Float32Array.of(5, 0, 0, 5), 2, 2), { x0: 0, y0: 4, x1: 0, y1: 4 }, 8, 8)).toBe(false);
+    expect(pointingGameOnGrid(heatMap(Float32Array.of(5, 0, 0, 5), 2, 2), { x0: 5, y0: 5, x1: 5, y1: 5 }, 8, 8)).toBe(true);
+    expect(pointingGameOnGrid(heatMap(new Float32Array(4), 2, 2), { x0: 0, y0: 0, x1: 7, y1: 7 }, 8, 8)).toBe(false);
+    expect(() => pointingGameOnGrid(grid, { x0: 0, y0: 0, x1: 1, y1: 1 }, 9, 8)).toThrow('does not tile a 9×8 image');
+    expect(() => pointingGameOnGrid(grid, { x0: 0, y0: 0, x1: 8, y1: 1 }, 8, 8)).toThrow('reaches outside the 8×8 image');
   });
   it('ties count as hits, a constant map is a miss', () => {
     const tie = heatMap(Float32Array.of(5, 0, 0, 5), 2, 2);
