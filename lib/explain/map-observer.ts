@@ -60,9 +60,18 @@ export abstract class StreamingMapObserver implements SimulationObserver {
     map.dispose();
   }
 
+  /**
+   * Optional: the maps of k steps at once from their spikes [k·B, H, W, C] (time-major) and the
+   * state before the first (undefined at t0 = 0) → maps [k·B, H, W] and the state after the last;
+   * null to take the per-step path. A method with a fused kernel implements it; the result must be
+   * what k calls of `advance` give. Runs inside a tidy, like `advance`.
+   */
+  protected advanceSteps?(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number, prev: MapState | undefined): { maps: tf.Tensor3D; state: MapState } | null;
+
   /** Steps t0 … t0+k−1 at once ([k·B,H,W,C] time-major): the same recursion, one read-back for all k maps. */
   onSteps(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void {
     if (!this.layers.includes(layer)) return;
+    if (this.advanceSteps && this.stepsAtOnce(layer, t0, spikes, k)) return;
     const frames = tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[];
     const maps = frames.map((f, j) => this.step(layer, t0 + j, f));
     const all = tf.stack(maps);
@@ -71,6 +80,37 @@ export abstract class StreamingMapObserver implements SimulationObserver {
     const rec = this.recorded(layer);
     for (let j = 0; j < k; j++) rec.maps.push(data.slice(j * n, (j + 1) * n));
     tf.dispose([all, ...maps, ...frames]);
+  }
+
+  /** `onSteps` through `advanceSteps`; false (nothing done) when the method declines. */
+  private stepsAtOnce(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): boolean {
+    if (this.ended) throw new Error(`${this.name}: onSteps after end(); call begin() to start a new run`);
+    const [kb, h, w, c] = spikes.shape;
+    if (spikes.rank !== 4 || kb % k !== 0) throw new Error(`${this.name}: ${layer} spikes of ${k} steps must be [k·B,H,W,C], got shape [${spikes.shape.join(',')}]`);
+    const frame = tf.tidy(() => tf.slice(spikes, [0, 0, 0, 0], [kb / k, h, w, c]));
+    let rec: LayerRecord;
+    try {
+      rec = this.record(layer, t0, frame);
+    } finally {
+      frame.dispose();
+    }
+    const prev = rec.state;
+    const hook = this.advanceSteps as NonNullable<typeof this.advanceSteps>;
+    let declined = false;
+    const out = tf.tidy(() => {
+      const r = hook.call(this, layer, t0, spikes, k, prev);
+      if (!r) declined = true;
+      return r ? { maps: r.maps, state: r.state } : {};
+    }) as { maps?: tf.Tensor3D; state?: MapState };
+    if (declined || !out.maps || !out.state) return false;
+    const data = out.maps.dataSync() as Float32Array;
+    out.maps.dispose();
+    if (prev) tf.dispose(prev);
+    rec.state = out.state.map((x) => tf.keep(x));
+    rec.nextStep += k;
+    const n = data.length / k;
+    for (let j = 0; j < k; j++) rec.maps.push(data.slice(j * n, (j + 1) * n));
+    return true;
   }
 
   /** One step for `layer`: checks order and shape, advances the state, returns the map [B,H,W] (caller disposes). */

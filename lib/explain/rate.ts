@@ -20,6 +20,19 @@ export class SpikeRateMap extends StreamingMapObserver {
     super('SpikeRateMap', options.layers);
   }
 
+  /** k steps at once: channel sums, a running sum over the steps and one division per step (spike counts are integers, so the same bits as k calls of `advance`). */
+  protected override advanceSteps(_layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number, prev: MapState | undefined): { maps: tf.Tensor3D; state: MapState } {
+    const [kb, h, w] = spikes.shape;
+    const b = kb / k;
+    const summed = tf.reshape(tf.sum(spikes, -1), [k, b, h, w]);
+    let counts = tf.cumsum(summed, 0);
+    if (prev) counts = tf.add(counts, tf.reshape(prev[0], [1, b, h, w]));
+    const steps = tf.reshape(tf.range(t0 + 1, t0 + k + 1, 1, 'float32'), [k, 1, 1, 1]);
+    const maps = tf.reshape(tf.div(counts, steps), [kb, h, w]) as tf.Tensor3D;
+    const last = tf.reshape(tf.slice(counts, [k - 1, 0, 0, 0], [1, b, h, w]), [b, h, w, 1]) as tf.Tensor4D;
+    return { maps, state: [last] };
+  }
+
   /** State: the channel-summed spike count so far, [B, H, W, 1]. */
   protected advance(_layer: LayerName, t: number, spikes: tf.Tensor4D, prev: MapState | undefined): { map: tf.Tensor3D; state: MapState } {
     const summed = tf.sum(spikes, -1, true) as tf.Tensor4D;

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerName } from '../snn/observer';
+import { nativeKernels } from '../kernels/native';
 import { StreamingMapObserver, type MapState } from './map-observer';
 import { streamingMethod, type ExplanationMethod } from './method';
 
@@ -57,6 +58,16 @@ export class SpikeActivationMap extends StreamingMapObserver {
     if (variant !== 'paper' && variant !== 'reference') throw new Error(`SpikeActivationMap: unknown variant '${String(variant)}'; expected paper or reference`);
     this.gamma = gamma;
     this.variant = variant;
+  }
+
+  /** k steps at once through the fused kernel (paper variant, native backend); null elsewhere (the per-step path). */
+  protected override advanceSteps(_layer: LayerName, _t0: number, spikes: tf.Tensor4D, k: number, prev: MapState | undefined): { maps: tf.Tensor3D; state: MapState } | null {
+    const native = this.variant === 'paper' ? nativeKernels() : null;
+    if (!native) return null;
+    const [kb, h, w, c] = spikes.shape;
+    const n0 = prev ? prev[0] : tf.zeros([kb / k, h, w, c]) as tf.Tensor4D;
+    const { maps, n } = native.samSteps(spikes, n0, k, Math.exp(-this.gamma));
+    return { maps, state: [n] };
   }
 
   /** One step of the NCS recursion: state [N_t] (paper) or [A_{t-1}, C_{t-1}] (reference); returns M_t. */

@@ -1,7 +1,7 @@
 /**
  * Fused TensorFlow kernels for the native backend: the LIF recursion over T steps and its BPTT,
- * BNTT's training-mode batch norm and its gradient, the Poisson encoder's frames and the gradient
- * of replicate padding, each one kernel instead of a chain of tfjs ops (or a JavaScript loop) (lib/kernels/native/spikelens_ops.cc says what each computes).
+ * BNTT's training-mode batch norm and its gradient, the Poisson encoder's frames, the gradient
+ * of replicate padding and SAM's recursion over many steps, each one kernel instead of a chain of tfjs ops (or a JavaScript loop) (lib/kernels/native/spikelens_ops.cc says what each computes).
  *
  * scripts/setup-native.sh compiles the C++ source against the TensorFlow wheel the native backend
  * uses and puts the library beside that backend's addon, named by a hash of the source (an edited
@@ -58,6 +58,12 @@ export interface NativeKernels {
   poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * SAM's paper-variant recursion over k steps: spikes [k·B, H, W, C] time-major, n0 [B, H, W, C]
+   * (the NCS entering the first step) → maps [k·B, H, W] (M_t = Σ_c N_t S_t) and the NCS after the
+   * last step (N_{t+1} = decay·(N_t + S_t)).
+   */
+  samSteps(spikes: tf.Tensor4D, n0: tf.Tensor4D, k: number, decay: number): { maps: tf.Tensor3D; n: tf.Tensor4D };
 }
 
 /** The file name the build of the current source has (`spikelens_ops-<hash>.node`). */
@@ -162,6 +168,10 @@ function bind(backend: NodeBackend): NativeKernels {
       } finally {
         s.dispose();
       }
+    },
+    samSteps(spikes, n0, k, decay) {
+      const [maps, n] = backend.executeMultipleOutputs('SpikelensSamSteps', [{ name: 'steps', type: INT, value: k }, { name: 'decay', type: FLOAT, value: decay }], [spikes, n0], 2);
+      return { maps: maps as tf.Tensor3D, n: n as tf.Tensor4D };
     },
     replicatePadGrad(dy) {
       const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);

@@ -2,7 +2,8 @@
  * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
  * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
  * (both surrogates), BNTT's training-mode normalisation, statistics and gradients, the Poisson
- * encoder's frames (bit-identical) and replicate padding with its gradient. They must be
+ * encoder's frames (bit-identical), replicate padding with its gradient, and SAM's recursion over
+ * many steps (the streaming maps observers build). They must be
  * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
  * silently fell back to the slow path would fail here.
  */
@@ -13,6 +14,8 @@ import { Bntt } from '../../lib/snn/bntt';
 import { fastSigmoid, piecewiseLinear } from '../../lib/snn/surrogate';
 import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernels } from '../../lib/kernels/native';
 import { createEncoder } from '../../lib/data/encode';
+import { SpikeActivationMap } from '../../lib/explain/sam';
+import { SpikeRateMap } from '../../lib/explain/rate';
 import { conv3x3 } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { maxAbsDiff, useBackend, values } from '../helpers/tf';
@@ -139,5 +142,62 @@ describe('fused native kernels', () => {
     const plain = tf.tidy(() => arr(tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, 'same'), dy)))(x)));
     expect(maxAbsDiff(r.fused.gx, plain)).toBeGreaterThan(1e-3);
     tf.dispose([x, w, dy]);
+  });
+
+  it('SAM over many steps (paper variant): the fused kernel gives the per-step maps and carries the state across chunks', () => {
+    const T = 9, shape = [2, 3, 4, 5];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const spikes = tf.tensor4d(values(T * n, 41).map((v) => (v > 0.1 ? 1 : 0)), [T * shape[0], shape[1], shape[2], shape[3]]);
+    const maps = (fused: boolean, variant: 'paper' | 'reference') => {
+      setFusedKernels(fused);
+      const sam = new SpikeActivationMap({ layers: ['conv2'], gamma: 0.3, variant });
+      sam.begin({ timesteps: T, batch: 2, inputHeight: 8, inputWidth: 8 });
+      // Two chunks (4 + 5 steps) as a chunked simulation delivers them.
+      const first = tf.slice(spikes, [0, 0, 0, 0], [4 * 2, 3, 4, 5]), second = tf.slice(spikes, [4 * 2, 0, 0, 0], [5 * 2, 3, 4, 5]);
+      sam.onSteps('conv2', 0, first as tf.Tensor4D, 4);
+      sam.onSteps('conv2', 4, second as tf.Tensor4D, 5);
+      const out = Array.from({ length: T }, (_, t) => [0, 1].flatMap((b) => Array.from(sam.map('conv2', t, b).data))).flat();
+      tf.dispose([first, second]);
+      sam.dispose();
+      setFusedKernels(true);
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const tfjs = maps(false, 'paper'), fused = maps(true, 'paper');
+    // Neither path leaves a tensor behind (state freed on dispose, intermediates in tidies).
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tfjs.some((v) => v > 1)).toBe(true);
+    for (let i = 0; i < tfjs.length; i++) expect(Math.abs(fused[i] - tfjs[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, tfjs[i]));
+    // The reference variant has no kernel: the same per-step path either way.
+    expect(maps(true, 'reference')).toEqual(maps(false, 'reference'));
+    spikes.dispose();
+  });
+
+  it('firing-rate map over many steps: the same bits as step by step', () => {
+    const T = 7;
+    const spikes = tf.tensor4d(values(T * 2 * 3 * 3 * 4, 51).map((v) => (v > 0 ? 1 : 0)), [T * 2, 3, 3, 4]);
+    const rate = (chunked: boolean) => {
+      const m = new SpikeRateMap({ layers: ['conv3'] });
+      m.begin({ timesteps: T, batch: 2, inputHeight: 6, inputWidth: 6 });
+      if (chunked) {
+        const a = tf.slice(spikes, [0, 0, 0, 0], [3 * 2, 3, 3, 4]) as tf.Tensor4D, b = tf.slice(spikes, [3 * 2, 0, 0, 0], [4 * 2, 3, 3, 4]) as tf.Tensor4D;
+        m.onSteps('conv3', 0, a, 3);
+        m.onSteps('conv3', 3, b, 4);
+        tf.dispose([a, b]);
+      } else {
+        for (let t = 0; t < T; t++) {
+          const f = tf.slice(spikes, [t * 2, 0, 0, 0], [2, 3, 3, 4]) as tf.Tensor4D;
+          m.onStep('conv3', t, f);
+          f.dispose();
+        }
+      }
+      const out = Array.from({ length: T }, (_, t) => [0, 1].flatMap((b) => Array.from(m.map('conv3', t, b).data))).flat();
+      m.dispose();
+      return out;
+    };
+    const stepwise = rate(false);
+    expect(rate(true)).toEqual(stepwise);
+    expect(new Set(stepwise).size).toBeGreaterThan(3);
+    spikes.dispose();
   });
 });

@@ -8,6 +8,7 @@
 //   SpikelensBnttForward / SpikelensBnttBackward per-step batch norm (BNTT) in training mode
 //   SpikelensPoisson                             the Poisson spike encoder's frames for k steps
 //   SpikelensReplicatePadGrad                    the gradient of replicate padding by one pixel
+//   SpikelensSamSteps                            SAM's NCS recursion and maps over k steps (paper)
 //
 // The arithmetic follows lib/data/encode.ts and lib/random.ts (the sfc32 generator, bit for bit),
 // lib/snn/lif.ts, lib/snn/surrogate.ts and lib/snn/bntt.ts operation by
@@ -593,6 +594,74 @@ class ReplicatePadGradOp : public OpKernel {
   }
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensReplicatePadGrad").Device(DEVICE_CPU), ReplicatePadGradOp);
+
+// ---------------------------------------------------------------------------------------------
+// SAM (paper variant, lib/explain/sam.ts) over k steps of one layer: spikes [k·B, H, W, C]
+// time-major, n0 [B, H, W, C] = the NCS entering the first step (zeros at t = 0) →
+// maps [k·B, H, W] with M_t = Σ_c N_t S_t, and the NCS after the last step, N_{t+1} =
+// decay·(N_t + S_t) (float32, in that order, as the tfjs ops). The channel sum runs in order
+// c = 0..C−1; tfjs's reduction may group it differently, so maps agree to float rounding.
+REGISTER_OP("SpikelensSamSteps")
+    .Input("spikes: float")
+    .Input("n0: float")
+    .Attr("steps: int")
+    .Attr("decay: float")
+    .Output("maps: float")
+    .Output("n: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(3));
+      c->set_output(1, c->input(1));
+      return OkStatus();
+    });
+
+class SamStepsOp : public OpKernel {
+ public:
+  explicit SamStepsOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("steps", &k_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("decay", &decay_));
+    OP_REQUIRES(ctx, k_ >= 1, errors::InvalidArgument("steps must be >= 1"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& spikes = ctx->input(0);
+    const Tensor& n0 = ctx->input(1);
+    OP_REQUIRES(ctx, n0.dims() == 4, errors::InvalidArgument("SpikelensSamSteps: n0 must be [B, H, W, C], got ", n0.shape().DebugString()));
+    const int64_t B = n0.dim_size(0), H = n0.dim_size(1), W = n0.dim_size(2), C = n0.dim_size(3);
+    const int64_t cells = B * H * W;
+    OP_REQUIRES(ctx, spikes.NumElements() == k_ * cells * C,
+                errors::InvalidArgument("SpikelensSamSteps: spikes have ", spikes.NumElements(), " elements, expected ", k_, " x ", n0.NumElements()));
+    Tensor *maps = nullptr, *n = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({k_ * B, H, W}), &maps));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, n0.shape(), &n));
+    const float* s = spikes.flat<float>().data();
+    const float* a0 = n0.flat<float>().data();
+    float* m = maps->flat<float>().data();
+    float* a = n->flat<float>().data();
+    const int k = k_;
+    const float decay = decay_;
+    // Each neuron's recursion is independent: split the cells, run all k steps for each.
+    ParallelRange(ctx, cells, 4 * k * C, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) {
+        float* ai = a + i * C;
+        for (int64_t c = 0; c < C; c++) ai[c] = a0[i * C + c];
+        for (int t = 0; t < k; t++) {
+          const float* st = s + (t * cells + i) * C;
+          float sum = 0.f;
+          for (int64_t c = 0; c < C; c++) {
+            sum += ai[c] * st[c];
+            ai[c] = (ai[c] + st[c]) * decay;
+          }
+          m[t * cells + i] = sum;
+        }
+      }
+    });
+  }
+
+ private:
+  int k_;
+  float decay_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensSamSteps").Device(DEVICE_CPU), SamStepsOp);
 
 // ---------------------------------------------------------------------------------------------
 // An empty N-API module: lets Node's process.dlopen load the library (and so register the ops).
