@@ -72,7 +72,7 @@ export abstract class StreamingMapObserver implements SimulationObserver {
   onSteps(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): void {
     if (!this.layers.includes(layer)) return;
     if (this.advanceSteps && this.stepsAtOnce(layer, t0, spikes, k)) return;
-    const frames = tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[];
+    const frames = tf.tidy(() => tf.unstack(tf.reshape(spikes, [k, -1, ...spikes.shape.slice(1)])) as tf.Tensor4D[]);
     const maps = frames.map((f, j) => this.step(layer, t0 + j, f));
     const all = tf.stack(maps);
     const data = all.dataSync() as Float32Array;
