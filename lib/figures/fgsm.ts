@@ -3,8 +3,10 @@
  *
  * - Fig. 6b (left): top-1 accuracy vs ε ∈ attack.epsilons (1/255 units) for the ANN, the
  *   surrogate SNN (BPTT through the surrogate, gradient passed straight through the Poisson
- *   encoder; Sharmin et al.) and the converted SNN, each attacked with its own gradient
- *   (`accuracyUnderAttack`, one gradient per batch, every ε from it), all on the same images.
+ *   encoder; Sharmin et al.) and the converted SNN, each attacked with its own gradient (one
+ *   gradient per batch, every ε from it, as `accuracyUnderAttack` does), all on the same images.
+ *   The clean (ε = 0) and ε = attack.heatmap_epsilon predictions are those of the explanation
+ *   runs below (the same images through the same model; no third simulation).
  *   Every gradient passes straight through the signed encoder's clip (`attackExpectedSpikes`),
  *   so saturated pixels are attacked too. Crafting vs evaluation steps: an SNN's attack runs BPTT
  *   over min(T, 32) steps (`crafting_timesteps` in the metrics: all 8 of the surrogate net, 32 of
@@ -45,8 +47,8 @@
  * every explanation of each SNN at conv4, each at its step of largest change, stamped 1-based);
  * rows = (model, epsilon, accuracy, images).
  */
-import { labelsTensor, subset, toTensor } from '../data/dataset';
-import { accuracyUnderAttack, fgsmStep, inputGradient, type AttackModel } from '../attack/fgsm';
+import { labelsTensor, toTensor } from '../data/dataset';
+import { fgsmStep, inputGradient, type AttackModel } from '../attack/fgsm';
 import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { explainBatch, explanationKey, type BatchExplanation, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
 import { explanationMethods, PAPER_EXPLANATION } from '../explain/registry';
@@ -54,7 +56,7 @@ import { normalisedL1, normalisedL1OverSteps } from '../metrics/distance';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, lineChart, type Row } from '../plot/spec';
-import { annLogits } from '../train/evaluate';
+import { annLogits, snnLogits } from '../train/evaluate';
 import * as tf from '@tensorflow/tfjs-core';
 import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
@@ -172,30 +174,30 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
     const parts = chunks(run.images, run.batch);
     const progress = chunkProgress(FGSM_FIGURE, parts.length, run.name);
     for (const [k, idx] of parts.entries()) {
-      // Accuracy under attack at every ε (its own encoder streams per batch).
-      const attack = attackModel(ctx, run, `accuracy/${k}`);
-      const acc = await accuracyUnderAttack(attack, subset(ctx.val, idx), epsilons, run.batch);
-      acc.forEach((a, e) => {
-        run.correct[e] += a.correct;
-        run.correctByImage[e].push(...a.correctByImage);
-      });
-      // Heat maps at the heat-map ε, the adversarial image crafted against this model.
       const x = toTensor(ctx.val, idx);
       const y = labelsTensor(ctx.val, idx);
       const labels = idx.map((i) => ctx.val.labels[i]);
-      const g = inputGradient(attackModel(ctx, run, `heatmap/${k}`), x, y);
+      // One gradient per batch: the adversarial images of every ε, the heat maps' at ε = hEps among them.
+      const g = inputGradient(attackModel(ctx, run, `attack/${k}`), x, y);
       const adv = fgsmStep(x, g, hEps);
       // A pixel-channel with a zero gradient has no sign: FGSM leaves it as it is.
       run.zeroGradient += tf.tidy(() => tf.sum(tf.cast(tf.equal(g, 0), 'float32')).dataSync()[0]);
       run.pixelChannels += g.size;
-      g.dispose();
       try {
         // Grid tiles from the first images, over as many chunks as it takes (the converted net's batches are small).
         const grid = Math.max(0, gridCount - run.tiles.length);
-        if (run.name === 'ann') annMaps(ctx, run, idx, x, adv, labels, layers, gridLayer, grid);
-        else snnMaps(ctx, run, run.snn as SpikingModel, idx, x, adv, labels, layers, gridLayer, grid, gamma, variant, k);
+        const shown = run.name === 'ann'
+          ? annMaps(ctx, run, idx, x, adv, labels, layers, gridLayer, grid)
+          : snnMaps(ctx, run, run.snn as SpikingModel, idx, x, adv, labels, layers, gridLayer, grid, gamma, variant, k);
+        // Accuracy at every ε; the clean and ε = hEps predictions are those of the explanation runs.
+        for (const [e, eps] of epsilons.entries()) {
+          const pred = eps === 0 ? shown.clean : eps === hEps ? shown.adv : predict(ctx, run, x, g, eps, `eval/${k}/${e}`);
+          const right = pred.map((p, b) => p === labels[b]);
+          run.correct[e] += right.filter(Boolean).length;
+          run.correctByImage[e].push(...right);
+        }
       } finally {
-        tf.dispose([x, y, adv]);
+        tf.dispose([x, y, g, adv]);
       }
       progress.done(k, `${idx.length} images${run.snn ? `, T = ${run.snn.timesteps}, crafted over ${run.craftingT}` : ''}`);
     }
@@ -315,6 +317,17 @@ function fgsmClaims(ctx: FigureContext, runs: readonly ModelRun[], layers: reado
   return claims;
 }
 
+/** `run`'s model's predicted classes for the images x moved by ε along sign(g) (an SNN on stream `label`). */
+function predict(ctx: FigureContext, run: ModelRun, x: tf.Tensor4D, g: tf.Tensor4D, eps: number, label: string): number[] {
+  return tf.tidy(() => {
+    const adv = fgsmStep(x, g, eps);
+    const logits = run.snn
+      ? snnLogits(run.snn.net, adv, ctx.variant, run.snn.timesteps, ctx.rng.fork(`${run.name}/${label}`))
+      : annLogits(ctx.ann, adv, ctx.variant);
+    return argmaxRows(logits);
+  });
+}
+
 /** The attack on `run`'s model; an SNN's encoder streams are forked per purpose (`label`). */
 function attackModel(ctx: FigureContext, run: ModelRun, label: string): AttackModel {
   if (!run.snn) return { kind: 'ann', ann: ctx.ann, variant: ctx.variant };
@@ -330,8 +343,11 @@ function argmaxRows(logits: tf.Tensor2D): number[] {
   return Array.from(tf.tidy(() => tf.argMax(logits, 1).dataSync()));
 }
 
-/** ANN Grad-CAM (ground-truth class) on clean and adversarial images, L1 per layer. */
-function annMaps(ctx: FigureContext, run: ModelRun, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number): void {
+/** Predicted classes of the clean and the adversarial images of a batch. */
+interface Predictions { clean: number[]; adv: number[] }
+
+/** ANN Grad-CAM (ground-truth class) on clean and adversarial images, L1 per layer; returns the ANN's predictions. */
+function annMaps(ctx: FigureContext, run: ModelRun, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number): Predictions {
   const predClean = tf.tidy(() => argmaxRows(annLogits(ctx.ann, x, ctx.variant)));
   const predAdv = tf.tidy(() => argmaxRows(annLogits(ctx.ann, adv, ctx.variant)));
   const advPixels = adv.dataSync() as Float32Array;
@@ -348,10 +364,11 @@ function annMaps(ctx: FigureContext, run: ModelRun, idx: number[], x: tf.Tensor4
       }
     });
   }
+  return { clean: predClean, adv: predAdv };
 }
 
-/** Every explanation of clean and adversarial images on one encoder seed; L1 = max over steps, per layer. */
-function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number, gamma: number, variant: 'paper' | 'reference', k: number): void {
+/** Every explanation of clean and adversarial images on one encoder seed; L1 = max over steps, per layer; returns the SNN's predictions in those two runs. */
+function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number[], x: tf.Tensor4D, adv: tf.Tensor4D, labels: number[], layers: ConvLayer[], gridLayer: ConvLayer, grid: number, gamma: number, variant: 'paper' | 'reference', k: number): Predictions {
   const methods = run.changes.map((c) => c.explanation as ExplanationMethod);
   // The same fork for both runs: identical uniform draws, so only the perturbation differs.
   const explain = (images: tf.Tensor4D): BatchExplanation => explainBatch(methods, {
@@ -383,6 +400,7 @@ function snnMaps(ctx: FigureContext, run: ModelRun, m: SpikingModel, idx: number
       }
     }
   }
+  return { clean: clean.predicted, adv: attacked.predicted };
 }
 
 /** Rows = images; columns = clean and adversarial input, then clean/adversarial maps of each model. */

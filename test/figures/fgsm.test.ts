@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../lib/backend';
-import { accuracyUnderAttack, fgsm } from '../../lib/attack/fgsm';
+import { fgsm, fgsmStep, inputGradient } from '../../lib/attack/fgsm';
 import { subset, toTensor } from '../../lib/data/dataset';
 import { scaleFreeNormalise, type HeatMap } from '../../lib/explain/heatmap';
 import { SpikeActivationMap } from '../../lib/explain/sam';
@@ -113,7 +113,7 @@ describe('figure 05: FGSM', () => {
     ctx.dispose();
   });
 
-  it('an SNN is attacked over min(T, craftingSteps) steps and evaluated over all T: its curve is accuracyUnderAttack with craftingTimesteps', async () => {
+  it('an SNN is attacked over min(T, craftingSteps) steps and evaluated over all T, one gradient per batch for every ε and the heat maps', async () => {
     // Rate-coded nets with low thresholds: their output responds within 2 steps, so a 2-step attack has a gradient.
     const ctx = await tinyRateContext(4);
     const r = await figureFgsm(ctx, { craftingSteps: 2, conversionImages: 2 });
@@ -121,22 +121,31 @@ describe('figure 05: FGSM', () => {
     expect(Object.keys(unattacked).sort()).toEqual(['ann', 'conversion', 'surrogate']);
     for (const v of Object.values(unattacked)) expect(v).toBeLessThan(0.01);
     expect((r.metrics as { crafting_timesteps: Record<string, number> }).crafting_timesteps).toEqual({ surrogate: 2, conversion: 2 });
+    const hEps = ctx.params.attack.heatmap_epsilon;
+    expect(ctx.params.attack.epsilons).toContain(0);
+    expect(ctx.params.attack.epsilons).toContain(hEps);
     for (const { method, net, timesteps } of ctx.snns) {
       const images = method === 'conversion' ? ctx.indices.slice(0, 2) : ctx.indices;
-      // Same encoder streams as the figure (one batch: `<method>/accuracy/0`).
-      const direct = await accuracyUnderAttack(
-        { kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork(`${method}/accuracy/0`) },
-        subset(ctx.val, images), ctx.params.attack.epsilons, 16,
-      );
-      expect((r.rows ?? []).filter((x) => x.model === method).map((x) => x.accuracy)).toEqual(direct.map((d) => d.accuracy));
+      // The figure's streams (one batch): the gradient on `<method>/attack/0`; the clean and ε = hEps
+      // predictions from the explanation runs (`<method>/sam/0`); other ε on `<method>/eval/0/<e>`.
+      const x = toTensor(ctx.val, images);
+      const labels = images.map((i) => ctx.val.labels[i]);
+      const g = inputGradient({ kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork(`${method}/attack/0`) }, x, tf.tensor1d(labels, 'int32'));
+      const direct = ctx.params.attack.epsilons.map((eps, e) => tf.tidy(() => {
+        const stream = eps === 0 || eps === hEps ? `${method}/sam/0` : `${method}/eval/0/${e}`;
+        const pred = tf.argMax(snnLogits(net, fgsmStep(x, g, eps), ctx.variant, timesteps, ctx.rng.fork(stream)), 1).dataSync();
+        return labels.filter((l, b) => pred[b] === l).length / labels.length;
+      }));
+      expect((r.rows ?? []).filter((row) => row.model === method).map((row) => row.accuracy)).toEqual(direct);
+      tf.dispose([x, g]);
     }
-    // The heat-map attack too: SAM's change at conv4 is that of the image crafted over 2 steps
-    // (stream `surrogate/heatmap/0`), SAM runs sharing `surrogate/sam/0`. On 4 images the
-    // accuracies above need not tell crafting T apart; this continuous number does (crafted over
-    // all 4 steps, 30 % of the gradient signs differ here).
+    // The heat-map attack is the same gradient at ε = hEps: SAM's change at conv4 is that of the
+    // image crafted over 2 steps, SAM runs sharing `surrogate/sam/0`. On 4 images the accuracies
+    // above need not tell crafting T apart; this continuous number does (crafted over all 4 steps,
+    // 30 % of the gradient signs differ here).
     const { net, timesteps } = ctx.snns[0];
     const x = toTensor(ctx.val, ctx.indices);
-    const adv = fgsm({ kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork('surrogate/heatmap/0') }, x, ctx.indices.map((i) => ctx.val.labels[i]), ctx.params.attack.heatmap_epsilon);
+    const adv = fgsm({ kind: 'snn', net, variant: ctx.variant, timesteps, craftingTimesteps: 2, rng: ctx.rng.fork('surrogate/attack/0') }, x, ctx.indices.map((i) => ctx.val.labels[i]), hEps);
     const sams = [x, adv].map((input) => {
       const sam = new SpikeActivationMap({ layers: ['conv4'], gamma: ctx.params.explain.gamma, variant: ctx.params.explain.variant });
       snnLogits(net, input, ctx.variant, timesteps, ctx.rng.fork('surrogate/sam/0'), [sam]).dispose();
