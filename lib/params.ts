@@ -85,6 +85,7 @@ const SCHEMA = obj({
     momentum: num('SGD momentum (Adam: β1)', { min: 0, max: 1 }),
     weight_decay: num('L2 weight decay', { min: 0 }),
     calibration_images: int('training images used to recompute BNTT statistics before each evaluation (0 = keep running averages)'),
+    eval_every: int('validate every N epochs and after the last (1 = every epoch); a validation with its BNTT calibration costs about 4 s at T = 8', 1),
   }),
   convert: obj({
     timesteps: int('simulation steps of the converted SNN', 1, 100000),

@@ -55,8 +55,8 @@
  *   to 0 (black, the scenes' background), score = the explained model's softmax probability of
  *   the ground-truth class (ANN Grad-CAM: the ANN; an SNN's explanations: the SNN they explain,
  *   fresh Poisson input per call). An explanation of an SNN with T steps is scored on the first
- *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 90 000 image-steps: every image up to 625
- *   for T = 8, the first 16 for T = 300; 1.5–2 min each on a busy 2-core CPU), all curves of a chunk
+ *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 45 000 image-steps: every image up to 312
+ *   for T = 8, the first 8 for T = 300; about 20 s each on a 2-core CPU), all curves of a chunk
  *   batched into one model call (`pooledScores`).
  *
  * Outputs: main chart = E vs layer, one line per (explanation, method); a bar chart of the box scores; a
@@ -106,7 +106,7 @@ const SLIDER_FRAMES = 30;
 /** Deletion / insertion steps K. */
 const FAITHFULNESS_STEPS = 8;
 /** Image-steps (images × model steps) one SNN explanation's deletion and insertion curves may cost, per layer. */
-const FAITHFULNESS_IMAGE_STEPS = 90_000;
+const FAITHFULNESS_IMAGE_STEPS = 45_000;
 /** Images per model call when scoring faithfulness curves (larger batches were slower per image on 2 cores). */
 const SCORE_BATCH = 64;
 /** Coverage of every interval. */
@@ -147,7 +147,7 @@ export interface FaithfulnessSettings {
   layers?: readonly (ConvLayer | number)[];
   /** Deletion / insertion steps K (default 8). */
   steps?: number;
-  /** Budget per explanation and layer in images × model steps (default 90 000: 16 images at T = 300). */
+  /** Budget per explanation and layer in images × model steps (default 45 000: all 256 images at T = 8, 8 at T = 300). */
   imageSteps?: number;
 }
 

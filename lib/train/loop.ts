@@ -14,6 +14,8 @@ import { stepLr } from './schedule';
 export interface TrainSettings {
   /** SNN only: see lib/train/calibrate.ts. */
   calibration_images?: number;
+  /** Validate every N epochs and always after the last (default 1: every epoch); skipped epochs log no val accuracy. */
+  eval_every?: number;
   /** Momentum SGD as in the paper, or Adam (β1 = momentum, β2 = 0.999). */
   optimizer: 'sgd' | 'adam';
   epochs: number;
@@ -50,7 +52,8 @@ export interface EpochLog {
   lr: number;
   loss: number;
   train_accuracy: number;
-  val_accuracy: number;
+  /** null on epochs without a validation (`eval_every`). */
+  val_accuracy: number | null;
   seconds: number;
   images_per_second: number;
 }
@@ -205,12 +208,13 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
         log(`${task.name}: epoch ${epoch + 1}/${s.epochs} batch ${batchNo}/${perEpoch} loss ${(lossSum / seen).toFixed(4)} acc ${((100 * correct) / seen).toFixed(1)}% ${rate.toFixed(1)} img/s ETA ${fmtTime(left)}`);
       }
     }
-    const valAcc = await task.evaluate(o.val);
+    const every = s.eval_every ?? 1;
+    const valAcc = (epoch + 1) % every === 0 || epoch + 1 === s.epochs ? await task.evaluate(o.val) : null;
     const secs = (performance.now() - t0) / 1000;
     seconds += secs;
     const entry: EpochLog = { epoch: epoch + 1, lr, loss: lossSum / seen, train_accuracy: correct / seen, val_accuracy: valAcc, seconds: secs, images_per_second: seen / secs };
     epochs.push(entry);
-    log(`${task.name}: epoch ${epoch + 1}/${s.epochs} done: loss ${entry.loss.toFixed(4)} train ${(100 * entry.train_accuracy).toFixed(1)}% val ${(100 * valAcc).toFixed(1)}% lr ${lr} (${fmtTime(secs)}, ${entry.images_per_second.toFixed(1)} img/s)`);
+    log(`${task.name}: epoch ${epoch + 1}/${s.epochs} done: loss ${entry.loss.toFixed(4)} train ${(100 * entry.train_accuracy).toFixed(1)}% val ${valAcc === null ? '—' : `${(100 * valAcc).toFixed(1)}%`} lr ${lr} (${fmtTime(secs)}, ${entry.images_per_second.toFixed(1)} img/s)`);
     // Resumable state after every epoch: variables + optimiser accumulators.
     const stableOf = new Map(Object.entries(task.variables).map(([stable, v]) => [v.name, stable]));
     const optWeights = (await opt.getWeights()).map((w) => {

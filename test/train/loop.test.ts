@@ -53,6 +53,26 @@ describe('training loop', () => {
     expect(final).toMatchObject({ settings, seed: 9, train_size: 48 });
   });
 
+  it('eval_every validates every N epochs and after the last; skipping validations leaves the weights as they are', async () => {
+    const trainSet = toyDataset(32, 1), val = toyDataset(8, 2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'every-'));
+    const run = async (every: number | undefined) => {
+      const task = annTask(AnnVgg.create(arch, new Rng(5)), 'rate', 0);
+      let evaluations = 0;
+      const counted: TrainTask = { ...task, evaluate: (ds) => { evaluations++; return task.evaluate(ds); } };
+      const lines: string[] = [];
+      const r = await train(counted, { settings: { ...settings, epochs: 4, eval_every: every }, train: trainSet, val, rng: new Rng(9), checkpoint: path.join(dir, `${every}.ckpt`), meta: {}, log: (l) => lines.push(l) });
+      return { r, evaluations, lines, weights: await weightsOf(task) };
+    };
+    const all = await run(undefined), some = await run(3);
+    expect(all.evaluations).toBe(4);
+    expect(some.evaluations).toBe(2);
+    expect(some.r.epochs.map((e) => e.val_accuracy === null)).toEqual([true, true, false, false]);
+    expect(some.lines.find((l) => /epoch 1\/4 done/.test(l))).toMatch(/val — lr/);
+    expect(some.r.val_accuracy).toBe(some.r.epochs[3].val_accuracy);
+    for (const k of Object.keys(all.weights)) expect(some.weights[k], k).toEqual(all.weights[k]);
+  });
+
   it('a partial written under other settings, edited by hand or not a partial at all is refused, naming what differs and what to do', async () => {
     const trainSet = toyDataset(32, 1), val = toyDataset(8, 2);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
