@@ -17,8 +17,8 @@
 // below 0, and is **inconclusive** otherwise.
 //
 // **Beyond the paper:** box scores against the data set's ground-truth boxes: the pointing game
-// (is the map's maximum inside the box?) and the share of the map's energy inside the box, next to
-// the box's share of the image (what a uniform map scores, and a random point's hit rate), for
+// (Zhang et al. 2016: does the map's maximum fall on the object?) at each layer's own resolution,
+// and the share of the map's energy inside the box, next to their chance levels, for
 // every registered explanation method of the SNNs (`lib/explain/registry.ts`: SAM, the firing-rate
 // map, and SNN-crafted Grad-CAM on the surrogate network only: BPTT through the converted
 // network's 300 steps costs minutes on a CPU) and the ANN's Grad-CAM; and **faithfulness**, the
@@ -100,9 +100,15 @@ if (artefact) {
 }
 // %% md
 // ## Box scores
-// Means over the images with a usable box, 95 % bootstrap intervals; "box area share" is what a
-// uniform map puts in the box and how often a random point lands there. `box_claims` in the JSON
-// judges "energy in the box > area share" and "hit rate > area share" per explanation and layer.
+// Means over the images with a usable box, 95 % bootstrap intervals. The **pointing game** is
+// scored on each layer's own grid, as Eq. 10 is: a hit when a cell holding the time-averaged
+// map's maximum overlaps the object's box, against a random cell's hit rate (the share of the
+// layer's cells that overlap the box). The map only says which neuron is most active; upsampled
+// first, it peaks at that cell's centre, up to half a cell (4 px at conv6, 8 px at conv8) outside
+// a box the cell overlaps, so the **upsampled** pointing game (the maximum pixel inside the box,
+// beside it) scores interpolation as much as the map. "Box area share" is what a uniform map puts
+// in the box. `box_claims` in the JSON judges "energy in the box > area share" and "hit rate > a
+// random cell's" per explanation and layer.
 // %%
 await sl.showChart(result.charts[1]);
 tslab.display.markdown(result.tables.boxes);
