@@ -53,9 +53,10 @@ function positiveInt(value: string, key: string): number {
   return n;
 }
 
-/** The settings a grid net depends on; a stored net is reused only when they are equal. */
+/** The settings a grid net depends on; a stored net is reused only when they are equal (how often it is validated does not change its weights). */
 function gridKey(p: Params, encoder: EncoderVariant, padding: ConvPadding, epochs: number, trainSet: Dataset): string {
-  return JSON.stringify({ seed: p.seed, encoder, padding, epochs, train_size: trainSet.size, snn: p.snn, train_snn: { ...p.train_snn, epochs } });
+  const { eval_every: _validation, ...training } = p.train_snn;
+  return JSON.stringify({ seed: p.seed, encoder, padding, epochs, train_size: trainSet.size, snn: p.snn, train_snn: { ...training, epochs } });
 }
 
 function fmt(e: { value: number; low: number; high: number }, digits = 2): string {
@@ -63,17 +64,17 @@ function fmt(e: { value: number; low: number; high: number }, digits = 2): strin
 }
 
 function markdown(cells: readonly Cell[], layer: string, settings: Record<string, unknown>): string {
-  const head = `| encoder | padding | val accuracy | pointing game (${layer}) | energy − area (${layer}) | ring energy share, images (${layer}) | ring energy share, black probe (${layer}) |`;
+  const head = `| encoder | padding | val accuracy | pointing game, layer grid (${layer}; random cell) | pointing game, upsampled (${layer}) | energy − area (${layer}) | ring energy share, images (${layer}) | ring energy share, black probe (${layer}) |`;
   const rows = cells.map((c) => {
     const s = c.layers[layer];
     const probe = s.probe_ring_energy_share === null ? 'no spikes' : s.probe_ring_energy_share.toFixed(2);
-    return `| ${c.encoder} | ${c.padding} | ${(100 * c.val_accuracy).toFixed(1)} % | ${fmt(s.pointing_game)} | ${fmt(s.energy_minus_area)} | ${fmt(s.ring_energy_share)} (area ${s.ring_area_share.toFixed(2)}) | ${probe} |`;
+    return `| ${c.encoder} | ${c.padding} | ${(100 * c.val_accuracy).toFixed(1)} % | ${fmt(s.pointing_game_grid)} (${s.pointing_chance_grid.toFixed(2)}) | ${fmt(s.pointing_game)} | ${fmt(s.energy_minus_area)} | ${fmt(s.ring_energy_share)} (area ${s.ring_area_share.toFixed(2)}) | ${probe} |`;
   });
   return [
     `Encoding × padding grid (${String(settings.epochs)} epochs of ${String(settings.train_size)} images each, T = ${String(settings.timesteps)}, seed ${String(settings.seed)}; SAM γ = ${String(settings.gamma)} time-averaged, ${String(settings.images)} validation images; 95 % bootstrap intervals):`,
     '',
     head,
-    `|${'---|'.repeat(7)}`,
+    `|${'---|'.repeat(8)}`,
     ...rows,
     '',
   ].join('\n');

@@ -13,8 +13,8 @@ import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/
 import { SpikeActivationMap, type SamVariant } from '../explain/sam';
 import type { ConvLayer } from '../explain/gradcam';
 import { borderEnergyShare } from '../metrics/border';
-import { boxAreaShare } from '../metrics/box-area';
-import { energyInBox, pointingGame } from '../metrics/box';
+import { boxAreaShare, gridPointingChance } from '../metrics/box-area';
+import { energyInBox, pointingGame, pointingGameOnGrid } from '../metrics/box';
 import { bootstrapInterval, pairedBootstrap, type Interval } from '../metrics/uncertainty';
 import { encodePng, outlineBox, overlay, tileGrid, type RgbImage } from '../plot/heatmap';
 import type { Rng } from '../random';
@@ -43,8 +43,12 @@ export type Estimate = Pick<Interval, 'value' | 'low' | 'high'>;
 export interface LayerArtefactScores {
   /** Images with a box. */
   n: number;
-  /** Share of images whose map peaks inside the box. */
+  /** Share of images whose map, upsampled to the image, peaks inside the box. */
   pointing_game: Estimate;
+  /** Share of images where a cell of the layer's grid holding the map's maximum overlaps the box (`pointingGameOnGrid`). */
+  pointing_game_grid: Estimate;
+  /** A random cell's hit rate on the layer's grid: the mean share of cells overlapping the box. */
+  pointing_chance_grid: number;
   /** Share of the map's energy inside the box (map upsampled to the image). */
   energy_in_box: Estimate;
   /** energy_in_box − the box's area share, paired by image: > 0 means better than a uniform map. */
@@ -90,7 +94,7 @@ function averagedMaps(net: SpikingVgg, x: tf.Tensor4D, o: ArtefactOptions, rng: 
 export function artefactScores(net: SpikingVgg, ds: Dataset, indices: readonly number[], o: ArtefactOptions): ArtefactScores {
   if (indices.length === 0) throw new Error('artefactScores: no images to evaluate');
   const { height: H, width: W } = ds;
-  const per = o.layers.map(() => ({ pointing: [] as number[], energy: [] as number[], area: [] as number[], ring: [] as number[], ringArea: 0 }));
+  const per = o.layers.map(() => ({ pointing: [] as number[], pointingGrid: [] as number[], cellChance: [] as number[], energy: [] as number[], area: [] as number[], ring: [] as number[], ringArea: 0 }));
   let shown: HeatMap[] = [];
   for (const [k, idx] of chunks(indices, o.batch ?? 32).entries()) {
     const x = toTensor(ds, idx);
@@ -111,6 +115,8 @@ export function artefactScores(net: SpikingVgg, ds: Dataset, indices: readonly n
         const box = boxOf(ds, i);
         const up = upsample(scaleFreeNormalise(raw), H, W);
         per[l].pointing.push(pointingGame(up, box) ? 1 : 0);
+        per[l].pointingGrid.push(pointingGameOnGrid(raw, box, H, W) ? 1 : 0);
+        per[l].cellChance.push(gridPointingChance(box, raw.height, raw.width, H, W));
         per[l].energy.push(energyInBox(up, box));
         per[l].area.push(boxAreaShare(box, H, W));
       });
@@ -134,6 +140,8 @@ export function artefactScores(net: SpikingVgg, ds: Dataset, indices: readonly n
     layers[layer] = {
       n: s.pointing.length,
       pointing_game: ci(s.pointing, 'pointing'),
+      pointing_game_grid: ci(s.pointingGrid, 'pointing-grid'),
+      pointing_chance_grid: s.cellChance.reduce((a, v) => a + v, 0) / Math.max(1, s.cellChance.length),
       energy_in_box: ci(s.energy, 'energy'),
       energy_minus_area: brief(pairedBootstrap(s.energy, s.area, { rng: o.rng.fork(`ci/${layer}/energy-area`), resamples, level: LEVEL })),
       ring_energy_share: ci(s.ring, 'ring'),

@@ -69,9 +69,9 @@ describe('generated README sections', () => {
 
   it('grid section: the conv6 table of the grid file', () => {
     expect(gridSection(null)).toMatch(/No grid yet/);
-    const md = ['Encoding × padding grid (a):', '', '| x | pointing game (conv4) |', '', 'Encoding × padding grid (b):', '', '| x | pointing game (conv6) |', ''].join('\n');
+    const md = ['Encoding × padding grid (a):', '', '| x | pointing game, layer grid (conv4; random cell) | pointing game, upsampled (conv4) |', '', 'Encoding × padding grid (b):', '', '| x | pointing game, layer grid (conv6; random cell) | pointing game, upsampled (conv6) |', ''].join('\n');
     const g = gridSection(md);
-    expect(g).toContain('pointing game (conv6)');
-    expect(g).not.toContain('pointing game (conv4)');
+    expect(g).toContain('pointing game, upsampled (conv6)');
+    expect(g).not.toContain('(conv4)');
   });
 });
