@@ -85,24 +85,13 @@ export abstract class StreamingMapObserver implements SimulationObserver {
   /** `onSteps` through `advanceSteps`; false (nothing done) when the method declines. */
   private stepsAtOnce(layer: LayerName, t0: number, spikes: tf.Tensor4D, k: number): boolean {
     if (this.ended) throw new Error(`${this.name}: onSteps after end(); call begin() to start a new run`);
-    const [kb, h, w, c] = spikes.shape;
+    const [kb, ...rest] = spikes.shape;
     if (spikes.rank !== 4 || kb % k !== 0) throw new Error(`${this.name}: ${layer} spikes of ${k} steps must be [k·B,H,W,C], got shape [${spikes.shape.join(',')}]`);
-    const frame = tf.tidy(() => tf.slice(spikes, [0, 0, 0, 0], [kb / k, h, w, c]));
-    let rec: LayerRecord;
-    try {
-      rec = this.record(layer, t0, frame);
-    } finally {
-      frame.dispose();
-    }
+    const rec = this.record(layer, t0, [kb / k, ...rest]);
     const prev = rec.state;
     const hook = this.advanceSteps as NonNullable<typeof this.advanceSteps>;
-    let declined = false;
-    const out = tf.tidy(() => {
-      const r = hook.call(this, layer, t0, spikes, k, prev);
-      if (!r) declined = true;
-      return r ? { maps: r.maps, state: r.state } : {};
-    }) as { maps?: tf.Tensor3D; state?: MapState };
-    if (declined || !out.maps || !out.state) return false;
+    const out = tf.tidy(() => hook.call(this, layer, t0, spikes, k, prev) ?? {}) as { maps?: tf.Tensor3D; state?: MapState };
+    if (!out.maps || !out.state) return false;
     const data = out.maps.dataSync() as Float32Array;
     out.maps.dispose();
     if (prev) tf.dispose(prev);
@@ -116,7 +105,7 @@ export abstract class StreamingMapObserver implements SimulationObserver {
   /** One step for `layer`: checks order and shape, advances the state, returns the map [B,H,W] (caller disposes). */
   private step(layer: LayerName, t: number, spikes: tf.Tensor4D): tf.Tensor3D {
     if (this.ended) throw new Error(`${this.name}: onStep after end(); call begin() to start a new run`);
-    const rec = this.record(layer, t, spikes);
+    const rec = this.record(layer, t, spikes.shape);
     const prev = rec.state;
     const { map, state } = tf.tidy(() => this.advance(layer, t, spikes, prev));
     if (prev) tf.dispose(prev);
@@ -183,17 +172,17 @@ export abstract class StreamingMapObserver implements SimulationObserver {
     return Array.from({ length: this.steps(layer) }, (_, t) => get.call(this, layer, t, b));
   }
 
-  private record(layer: LayerName, t: number, spikes: tf.Tensor4D): LayerRecord {
-    if (spikes.rank !== 4) throw new Error(`${this.name}: ${layer} spikes must be [B,H,W,C], got shape [${spikes.shape.join(',')}]`);
+  private record(layer: LayerName, t: number, shape: readonly number[]): LayerRecord {
+    if (shape.length !== 4) throw new Error(`${this.name}: ${layer} spikes must be [B,H,W,C], got shape [${shape.join(',')}]`);
     let rec = this.records.get(layer);
     if (!rec) {
-      rec = { shape: [...spikes.shape] as LayerRecord['shape'], nextStep: 0, maps: [] };
+      rec = { shape: [...shape] as LayerRecord['shape'], nextStep: 0, maps: [] };
       this.records.set(layer, rec);
     }
     if (t !== rec.nextStep) throw new Error(`${this.name}: ${layer} got step ${t}, expected ${rec.nextStep} (the running state needs every step, in order)`);
     const want = rec.shape;
-    if (spikes.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${this.name}: ${layer} spikes changed shape from [${want.join(',')}] to [${spikes.shape.join(',')}] at step ${t}`);
+    if (shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${this.name}: ${layer} spikes changed shape from [${want.join(',')}] to [${shape.join(',')}] at step ${t}`);
     }
     return rec;
   }
