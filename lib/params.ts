@@ -86,6 +86,10 @@ const SCHEMA = obj({
     weight_decay: num('L2 weight decay', { min: 0 }),
     calibration_images: int('training images used to recompute BNTT statistics before each evaluation (0 = keep running averages)'),
     eval_every: int('validate every N epochs and after the last (1 = every epoch); a validation with its BNTT calibration costs about 4 s at T = 8', 1),
+    lr_milestones: list(num('fraction of the epochs', { min: 0, max: 1 }), 'train-snn divides the learning rate by 10 after these fractions of its epochs (the paper\'s 0.5, 0.7, 0.9); finetune-snn keeps 0.5, 0.7, 0.9 of its own'),
+    pretrain_timesteps: int('T of the train-snn stage\'s `epochs` (0 = snn.timesteps); finetune-snn then trains at snn.timesteps (a curriculum over T: short runs are cheaper per epoch)', 0, 10000),
+    finetune_epochs: int('epochs of the finetune-snn stage at snn.timesteps, from the train-snn network (0 = take it as it is)', 0),
+    finetune_lr: num('learning rate of the finetune-snn stage (divided by 10 at 50, 70 and 90 % of its epochs)', { min: 0 }),
   }),
   convert: obj({
     timesteps: int('simulation steps of the converted SNN', 1, 100000),

@@ -24,6 +24,7 @@ import { Rng } from '../random';
 import { SpikingVgg } from '../snn/network';
 import { loadCheckpoint } from '../train/checkpoint';
 import { train } from '../train/loop';
+import { LR_MILESTONES } from '../train/schedule';
 import { snnConfigFromParams } from '../train/snn-config';
 import { snnTask } from '../train/tasks';
 import { parseArgs, runMain, startStage } from './common';
@@ -55,8 +56,13 @@ function positiveInt(value: string, key: string): number {
 
 /** The settings a grid net depends on; a stored net is reused only when they are equal (how often it is validated does not change its weights). */
 function gridKey(p: Params, encoder: EncoderVariant, padding: ConvPadding, epochs: number, trainSet: Dataset): string {
-  const { eval_every: _validation, ...training } = p.train_snn;
-  return JSON.stringify({ seed: p.seed, encoder, padding, epochs, train_size: trainSet.size, snn: p.snn, train_snn: { ...training, epochs } });
+  const { eval_every: _validation, pretrain_timesteps: _pre, finetune_epochs: _ft, finetune_lr: _ftLr, lr_milestones: _milestones, ...training } = p.train_snn;
+  return JSON.stringify({ seed: p.seed, encoder, padding, epochs, train_size: trainSet.size, snn: { ...p.snn, timesteps: gridTimesteps(p) }, train_snn: { ...training, epochs } });
+}
+
+/** The grid's nets train and are explained at train-snn's T (train_snn.pretrain_timesteps), without the fine-tune: a cell costs one training. */
+function gridTimesteps(p: Params): number {
+  return p.train_snn.pretrain_timesteps || p.snn.timesteps;
 }
 
 function fmt(e: { value: number; low: number; high: number }, digits = 2): string {
@@ -126,12 +132,12 @@ runMain('encoding-grid', async () => {
       seconds = Math.round(Number(loaded.meta.seconds) * 10) / 10;
       console.error(`encoding-grid: reusing ${ckpt} (val ${(100 * valAccuracy).toFixed(1)} %)`);
     } else {
-      const config = snnConfigFromParams(p, trainSet.classNames.length, padding);
+      const config = { ...snnConfigFromParams(p, trainSet.classNames.length, padding), timesteps: gridTimesteps(p) };
       const rng = new Rng(p.seed).fork('train-snn');
       net = SpikingVgg.create(config, rng.fork('init'));
       // train() writes the final checkpoint only once every epoch is done (a .partial until then).
-      const result = await train(snnTask(net, encoder, p.snn.timesteps, rng.fork('eval'), trainSet, p.train_snn.calibration_images), {
-        settings: { ...p.train_snn, epochs }, train: trainSet, val: valSet, rng, checkpoint: ckpt,
+      const result = await train(snnTask(net, encoder, gridTimesteps(p), rng.fork('eval'), trainSet, p.train_snn.calibration_images), {
+        settings: { ...p.train_snn, epochs, lr_milestones: [...LR_MILESTONES] }, train: trainSet, val: valSet, rng, checkpoint: ckpt,
         meta: { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: trainSet.classNames, encoder, profile: p.profile, image_size: [trainSet.height, trainSet.width], grid_key: key },
       });
       valAccuracy = result.val_accuracy;
@@ -140,7 +146,7 @@ runMain('encoding-grid', async () => {
     try {
       const t0 = performance.now();
       const scores = artefactScores(net, valSet, indices, {
-        variant: encoder, timesteps: p.snn.timesteps, layers, gamma: p.explain.gamma, samVariant: p.explain.variant,
+        variant: encoder, timesteps: gridTimesteps(p), layers, gamma: p.explain.gamma, samVariant: p.explain.variant,
         rng: new Rng(p.seed).fork(`grid/${tag}`),
       });
       const focus = scores.layers.conv6 ?? Object.values(scores.layers)[0];
@@ -152,7 +158,7 @@ runMain('encoding-grid', async () => {
     }
   }
   const settings = {
-    profile: p.profile, seed: p.seed, epochs, train_size: trainSet.size, timesteps: p.snn.timesteps, width: p.snn.width,
+    profile: p.profile, seed: p.seed, epochs, train_size: trainSet.size, timesteps: gridTimesteps(p), width: p.snn.width,
     neuron: p.snn.neuron, surrogate: p.snn.surrogate, optimizer: p.train_snn.optimizer, batch_size: p.train_snn.batch_size, lr: p.train_snn.lr,
     gamma: p.explain.gamma, sam_variant: p.explain.variant, images: indices.length, interval_level: 0.95,
     default: { encoder: p.encode.variant, padding: p.snn.padding },

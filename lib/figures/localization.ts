@@ -56,7 +56,7 @@
  *   the ground-truth class (ANN Grad-CAM: the ANN; an SNN's explanations: the SNN they explain,
  *   fresh Poisson input per call). An explanation of an SNN with T steps is scored on the first
  *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 45 000 image-steps: every image up to 312
- *   for T = 8, the first 8 for T = 300; about 20 s each on a 2-core CPU), all curves of a chunk
+ *   for T = 8, the first 125 for T = 20, the first 8 for T = 300; about 20 s each on a 2-core CPU), all curves of a chunk
  *   batched into one model call (`pooledScores`).
  *
  * Outputs: main chart = E vs layer, one line per (explanation, method); a bar chart of the box scores; a
@@ -147,7 +147,7 @@ export interface FaithfulnessSettings {
   layers?: readonly (ConvLayer | number)[];
   /** Deletion / insertion steps K (default 8). */
   steps?: number;
-  /** Budget per explanation and layer in images × model steps (default 45 000: all 256 images at T = 8, 8 at T = 300). */
+  /** Budget per explanation and layer in images × model steps (default 45 000: all 256 images at T = 8, 125 at T = 20, 8 at T = 300). */
   imageSteps?: number;
 }
 

@@ -23,7 +23,7 @@ import { createNeuron, type NeuronSpec } from './neuron-spec';
 import type { SurrogateSpec } from './surrogate';
 import type { LayerName } from './observer';
 import { CONV_LAYERS, VGG11_POOL_AFTER, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
-import type { Rng } from '../random';
+import { Rng } from '../random';
 
 /** Zero biases for conv1..conv8 and fc1 (filled from a checkpoint or a folded ANN). */
 export function zeroBiases(arch: VggArch): NonNullable<VggWeights['biases']> {
@@ -113,6 +113,29 @@ export class SpikingVgg {
       ? [...config.arch.channels, config.arch.hidden].map((c, i) => new Bntt(`bntt${i + 1}`, c, config.timesteps))
       : null;
     return new SpikingVgg(config, weights, bntt);
+  }
+
+  /**
+   * A copy of this network with another T, neuron or surrogate (to fine-tune it so): the weights
+   * and BNTT parameters are copied; BNTT step t ≥ the old T starts from the old last step's
+   * parameters and statistics, which is what running this network past its T already does.
+   */
+  adapted(changes: Partial<Pick<SpikingVggConfig, 'timesteps' | 'neuron' | 'surrogate'>>): SpikingVgg {
+    const config: SpikingVggConfig = { ...this.config, ...changes };
+    if (!Number.isInteger(config.timesteps) || config.timesteps < 1) throw new Error(`SpikingVgg.adapted: timesteps must be a positive integer, got ${config.timesteps}`);
+    const out = SpikingVgg.create(config, new Rng(0)); // every variable is overwritten below
+    const from = this.namedVariables();
+    tf.tidy(() => {
+      for (const [name, v] of Object.entries(out.namedVariables())) {
+        const src = from[name];
+        if (!src) throw new Error(`SpikingVgg.adapted: no variable '${name}' in the source network`);
+        if (src.shape.join() === v.shape.join()) { v.assign(src); continue; }
+        // BNTT rows [T, C]: row t of the copy is row min(t, T_old − 1) of the source.
+        const last = src.shape[0] - 1;
+        v.assign(tf.gather(src, tf.tensor1d(Array.from({ length: v.shape[0] }, (_, t) => Math.min(t, last)), 'int32')));
+      }
+    });
+    return out;
   }
 
   /** Variables the optimiser updates. */

@@ -16,6 +16,8 @@
  *    LIF's fused recursion is also a native kernel (lib/kernels/native), compared with it in tests.
  * 3. A `NeuronSpec` variant and a line in `createNeuron` (lib/snn/neuron-spec.ts; checkpoints store the spec).
  * 4. Tests: a hand-computed trace, and that a small network with it trains (test/snn/).
+ * 5. To try it on trained weights: `net.adapted({ neuron })` copies a network with the new neuron
+ *    (and, if wanted, another T); fine-tune it as lib/cli/finetune-snn.ts does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { splitSteps } from './lif';

@@ -16,6 +16,8 @@ export interface TrainSettings {
   calibration_images?: number;
   /** Validate every N epochs and always after the last (default 1: every epoch); skipped epochs log no val accuracy. */
   eval_every?: number;
+  /** Fractions of `epochs` at which the learning rate is divided by 10 (default the paper's 0.5, 0.7, 0.9). */
+  lr_milestones?: number[];
   /** Momentum SGD as in the paper, or Adam (β1 = momentum, β2 = 0.999). */
   optimizer: 'sgd' | 'adam';
   epochs: number;
@@ -165,7 +167,7 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
   }
   const perEpoch = Math.ceil(o.train.size / s.batch_size);
   for (let epoch = start; epoch < s.epochs; epoch++) {
-    const lr = stepLr(s.lr, epoch, s.epochs);
+    const lr = stepLr(s.lr, epoch, s.epochs, s.lr_milestones);
     setLr(lr);
     const t0 = performance.now();
     let lossSum = 0, correct = 0, seen = 0, batchNo = 0, lastLog = t0;

@@ -5,8 +5,8 @@
  */
 export const LR_MILESTONES = [0.5, 0.7, 0.9] as const;
 
-/** Learning rate for 0-based `epoch` of `epochs`. */
-export function stepLr(baseLr: number, epoch: number, epochs: number): number {
-  const passed = LR_MILESTONES.filter((m) => epoch >= m * epochs).length;
+/** Learning rate for 0-based `epoch` of `epochs`, divided by 10 at each of `milestones` (fractions of `epochs`). */
+export function stepLr(baseLr: number, epoch: number, epochs: number, milestones: readonly number[] = LR_MILESTONES): number {
+  const passed = milestones.filter((m) => epoch >= m * epochs).length;
   return baseLr * 0.1 ** passed;
 }

@@ -21,7 +21,18 @@ describe('generated README sections', () => {
     expect(t).toContain('| ANN (VGG11 ×0.125, batch norm folded) | 92.2 % | — | 172 s | not recorded | ≥ 90 %: met |');
     expect(t).toContain('| 81.0 % | T = 8 | 663 s | 3.1 GB | ≥ 85 %: **missed** |');
     expect(t).toContain('| 88.0 % | T = 300 | 105 s | not recorded | within 5 points of the ANN: met |');
-    expect(t).toContain('All three trainings: 15.7 min on AMD EPYC.');
+    expect(t).toContain('All trainings: 15.7 min on AMD EPYC.');
+  });
+
+  it('training table: a fine-tuned surrogate net shows the T it was trained at, and its accuracy before fine-tuning', () => {
+    const base = { ann: { val_accuracy: 0.92, seconds: 120 }, snn_converted: { val_accuracy: 0.88, timesteps: 300, seconds: 49 }, total_training_seconds: 700 };
+    const t = trainingSection({ ...base, snn_surrogate: { val_accuracy: 0.874, timesteps: 20, seconds: 540 }, snn_pretrained: { val_accuracy: 0.89, timesteps: 8, seconds: 400 } });
+    expect(t).toContain('| SNN, surrogate gradient + BNTT (T = 8, fine-tuned at T = 20) | 87.4 % | T = 20 | 540 s |');
+    expect(t).toContain('| ↳ the same before fine-tuning (train-snn) | 89.0 % | T = 8 | 400 s (included above) |');
+    // Trained at its own T (the paper profile): no second row.
+    const same = trainingSection({ ...base, snn_surrogate: { val_accuracy: 0.874, timesteps: 20, seconds: 540 }, snn_pretrained: { val_accuracy: 0.874, timesteps: 20, seconds: 540 } });
+    expect(same).not.toContain('before fine-tuning');
+    expect(same).toContain('| SNN, surrogate gradient + BNTT | 87.4 % | T = 20 |');
   });
 
   it('speed and pipeline tables quote their files', () => {

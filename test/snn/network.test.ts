@@ -145,3 +145,50 @@ describe('VGG11 SNN', () => {
     net.dispose();
   });
 });
+
+describe('SpikingVgg.adapted (fine-tuning to another T or neuron)', () => {
+  /** Gives every BNTT step its own γ and running statistics, so a wrong row would show. */
+  const distinctBntt = (net: SpikingVgg) => {
+    for (const b of net.bntt ?? []) {
+      const v = b.namedVariables();
+      for (const [name, x] of Object.entries(v)) {
+        const [T, C] = x.shape;
+        const ramp = tf.tidy(() => tf.add(tf.reshape(tf.linspace(0.8, 1.2, T), [T, 1]), tf.zeros([T, C])));
+        x.assign(name.endsWith('/mean') ? tf.mul(ramp, 0.01) : ramp);
+        ramp.dispose();
+      }
+    }
+  };
+
+  it('a longer T computes what running the original past its T computes; weights are copies', () => {
+    const net = SpikingVgg.create(config({ timesteps: 3 }), new Rng(2));
+    distinctBntt(net);
+    const longer = net.adapted({ timesteps: 6 });
+    expect(longer.config.timesteps).toBe(6);
+    expect(longer.bntt?.[0].timesteps).toBe(6);
+    const a = simulate(net, randomSource([2, 32, 32, 3], 7), { timesteps: 6 });
+    const b = simulate(longer, randomSource([2, 32, 32, 3], 7), { timesteps: 6 });
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    // The copy is independent: changing it leaves the original as it was.
+    const before = Array.from(net.weights.convs[0].dataSync());
+    longer.weights.convs[0].assign(tf.zerosLike(longer.weights.convs[0]));
+    expect(Array.from(net.weights.convs[0].dataSync())).toEqual(before);
+    tf.dispose([a, b]);
+    net.dispose();
+    longer.dispose();
+  });
+
+  it('a shorter T keeps the first steps; another neuron is taken from the config', () => {
+    const net = SpikingVgg.create(config({ timesteps: 5 }), new Rng(3));
+    distinctBntt(net);
+    const shorter = net.adapted({ timesteps: 2, neuron: { kind: 'alif', adaptation: 0.2, decay: 0.9 } });
+    const rows = (n: SpikingVgg) => Array.from(Object.values(n.bntt?.[2].namedVariables() ?? {})[0].dataSync());
+    const C = net.bntt?.[2].channels ?? 0;
+    expect(rows(shorter)).toEqual(rows(net).slice(0, 2 * C));
+    expect(shorter.neuron(0).constructor.name).toBe('AdaptiveLif');
+    expect(net.neuron(0).constructor.name).toBe('Lif');
+    expect(() => net.adapted({ timesteps: 0 })).toThrow(/timesteps must be a positive integer/);
+    net.dispose();
+    shorter.dispose();
+  });
+});

@@ -57,4 +57,8 @@ describe('learning-rate schedule: ÷10 at 50, 70 and 90 % of the epochs', () => 
   it('works for a handful of epochs', () => {
     expect([0, 1, 2, 3].map((e) => +stepLr(1, e, 4).toFixed(6))).toEqual([1, 1, 0.1, 0.01]);
   });
+  it('takes other milestones (train_snn.lr_milestones): one drop after 6 of 8 epochs', () => {
+    expect(Array.from({ length: 8 }, (_, e) => +stepLr(0.01, e, 8, [0.75]).toExponential(3))).toEqual([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.001, 0.001]);
+    expect(stepLr(0.01, 7, 8, [])).toBe(0.01);
+  });
 });
