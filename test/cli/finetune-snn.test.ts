@@ -1,0 +1,79 @@
+/**
+ * The finetune-snn stage end to end on a toy data set (smoke profile): a T = 2 network taken on to
+ * T = 4 and trained one epoch, and the one-line error for a pretrained network that params.yaml
+ * no longer describes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { saveDataset } from '../../lib/data/dataset';
+import { loadParams } from '../../lib/params';
+import { Rng } from '../../lib/random';
+import { SpikingVgg } from '../../lib/snn/network';
+import { saveCheckpoint } from '../../lib/train/checkpoint';
+import { snnConfigFromParams } from '../../lib/train/snn-config';
+import { loadSnn } from '../../lib/train/store';
+import { toyDataset } from '../helpers/toy';
+import { useBackend } from '../helpers/tf';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-'));
+const tsx = path.resolve('node_modules/.bin/tsx');
+const params = path.join(dir, 'params.yaml');
+const data = path.join(dir, 'prepared');
+
+function finetune(from: string, out: string) {
+  const r = spawnSync(tsx, ['lib/cli/finetune-snn.ts', '--params', params, '--data', data, '--from', from, '--out', out, '--metrics', `${out}.json`], { encoding: 'utf8' });
+  return { code: r.status, err: r.stderr };
+}
+
+/** A train-snn-like checkpoint of the smoke profile's network at T = 2, optionally another width. */
+async function pretrained(file: string, width?: number): Promise<void> {
+  const p = loadParams(params);
+  if (width) p.snn.width = width;
+  const config = { ...snnConfigFromParams(p, 4), timesteps: 2 };
+  const net = SpikingVgg.create(config, new Rng(3));
+  await saveCheckpoint(file, net.namedVariables(), { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: ['top-left', 'top-right', 'bottom-left', 'bottom-right'], encoder: 'signed', image_size: [32, 32] });
+  net.dispose();
+}
+
+beforeAll(async () => {
+  await useBackend('node');
+  fs.writeFileSync(params, fs.readFileSync('params.yaml', 'utf8').replace(/^profile: default$/m, 'profile: smoke'));
+  fs.mkdirSync(data);
+  saveDataset(path.join(data, 'train.bin'), toyDataset(16, 1));
+  saveDataset(path.join(data, 'val.bin'), toyDataset(8, 2));
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('finetune-snn', () => {
+  it('takes a T = 2 network on to snn.timesteps (4) and trains it; the metrics say both T', async () => {
+    const from = path.join(dir, 'pre.ckpt'), out = path.join(dir, 'snn.ckpt');
+    await pretrained(from);
+    const r = finetune(from, out);
+    expect(r.code, r.err).toBe(0);
+    const { model, meta } = loadSnn(out);
+    expect(model.config.timesteps).toBe(4);
+    expect(model.bntt?.[0].timesteps).toBe(4);
+    expect(meta.pretrained_timesteps).toBe(2);
+    const m = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
+    expect(m).toMatchObject({ profile: 'smoke', timesteps: 4, pretrained_timesteps: 2 });
+    expect(m.epochs).toHaveLength(1);
+    expect(m.val_accuracy).toBeGreaterThanOrEqual(0);
+    model.dispose();
+  }, 120_000);
+
+  it('refuses a pretrained network params.yaml no longer describes, in one line naming the file and the key', async () => {
+    const from = path.join(dir, 'wide.ckpt');
+    await pretrained(from, 0.125);
+    const r = finetune(from, path.join(dir, 'never.ckpt'));
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n').filter((l) => l.includes('error'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^finetune-snn: error: .*wide\.ckpt: trained with other settings than params\.yaml asks for \(arch\.channels/);
+    expect(lines[0]).toMatch(/rerun train-snn/);
+    expect(fs.existsSync(path.join(dir, 'never.ckpt'))).toBe(false);
+  }, 120_000);
+});
