@@ -33,6 +33,18 @@ export interface LifKernelAttrs {
   order: keyof typeof LIF_ORDER;
 }
 
+/** Attributes of the adaptive-threshold LIF kernels (integrate-then-fire only). */
+export interface AlifKernelAttrs {
+  timesteps: number;
+  leak: number;
+  threshold: number;
+  /** β: threshold increase per unit of trace. */
+  adaptation: number;
+  /** ρ: the trace's decay per step. */
+  decay: number;
+  reset: keyof typeof LIF_RESET;
+}
+
 /** The surrogate as the backward kernel takes it: its code and parameter. */
 export interface SurrogateKernelAttrs {
   kind: keyof typeof SURROGATE_KIND;
@@ -46,6 +58,13 @@ export interface NativeKernels {
   lifForward(currents: tf.Tensor, u0: tf.Tensor, a: LifKernelAttrs, save: boolean): { spikes: tf.Tensor; membranes: tf.Tensor | null; final: tf.Tensor };
   /** BPTT of `lifForward`: ∂L/∂spikes and the saved membranes → [∂L/∂currents, ∂L/∂u0]. */
   lifBackward(dy: tf.Tensor, membranes: tf.Tensor, a: LifKernelAttrs, s: SurrogateKernelAttrs): [tf.Tensor, tf.Tensor];
+  /**
+   * Adaptive-threshold LIF over T steps: currents [T·B, …], state0 [2·B, …] (membranes, then
+   * traces) → spikes, the values x_t = v_t − β·a_t spikes were read from (when `save`), final state [2·B, …].
+   */
+  alifForward(currents: tf.Tensor, state0: tf.Tensor, a: AlifKernelAttrs, save: boolean): { spikes: tf.Tensor; saved: tf.Tensor | null; final: tf.Tensor };
+  /** BPTT of `alifForward`: ∂L/∂spikes and the saved x_t → [∂L/∂currents, ∂L/∂state0]. */
+  alifBackward(dy: tf.Tensor, saved: tf.Tensor, a: AlifKernelAttrs, s: SurrogateKernelAttrs): [tf.Tensor, tf.Tensor];
   /** BNTT training forward: x [T·N, …, C] time-major, γ [T, …, C] → y and the batch mean and biased variance (γ's shape). */
   bnttForward(x: tf.Tensor, gamma: tf.Tensor, timesteps: number, epsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor };
   /** Gradient of `bnttForward` → [∂L/∂x, ∂L/∂γ]. */
@@ -131,6 +150,21 @@ function bind(backend: NodeBackend): NativeKernels {
     { name: 'reset', type: INT, value: LIF_RESET[a.reset] },
     { name: 'order', type: INT, value: LIF_ORDER[a.order] },
   ];
+  const alifAttrs = (a: AlifKernelAttrs) => [
+    { name: 'timesteps', type: INT, value: a.timesteps },
+    { name: 'leak', type: FLOAT, value: a.leak },
+    { name: 'threshold', type: FLOAT, value: a.threshold },
+    { name: 'adaptation', type: FLOAT, value: a.adaptation },
+    { name: 'decay', type: FLOAT, value: a.decay },
+    // As lib/snn/alif.ts multiplies by (1 − ρ): one float32 from the JS difference.
+    { name: 'one_minus_decay', type: FLOAT, value: 1 - a.decay },
+  ];
+  const surrogateAttrs = (s: SurrogateKernelAttrs, threshold: number) => [
+    { name: 'surrogate', type: INT, value: SURROGATE_KIND[s.kind] },
+    { name: 'surrogate_param', type: FLOAT, value: s.param },
+    // As lib/snn/surrogate.ts multiplies by scale/θ (one float32 from the JS quotient).
+    { name: 'surrogate_param_over_threshold', type: FLOAT, value: s.param / threshold },
+  ];
   const bnAttrs = (timesteps: number, epsilon: number) => [
     { name: 'timesteps', type: INT, value: timesteps },
     { name: 'epsilon', type: FLOAT, value: epsilon },
@@ -143,13 +177,19 @@ function bind(backend: NodeBackend): NativeKernels {
       return { spikes, membranes: null, final };
     },
     lifBackward(dy, membranes, a, s) {
-      const attrs = [...lifAttrs(a),
-        { name: 'surrogate', type: INT, value: SURROGATE_KIND[s.kind] },
-        { name: 'surrogate_param', type: FLOAT, value: s.param },
-        // As lib/snn/surrogate.ts multiplies by scale/θ (one float32 from the JS quotient).
-        { name: 'surrogate_param_over_threshold', type: FLOAT, value: s.param / a.threshold }];
-      const [dI, du0] = backend.executeMultipleOutputs('SpikelensLifBackward', attrs, [dy, membranes], 2);
+      const [dI, du0] = backend.executeMultipleOutputs('SpikelensLifBackward', [...lifAttrs(a), ...surrogateAttrs(s, a.threshold)], [dy, membranes], 2);
       return [dI, du0];
+    },
+    alifForward(currents, state0, a, save) {
+      const attrs = [...alifAttrs(a), { name: 'reset', type: INT, value: LIF_RESET[a.reset] }, { name: 'save', type: BOOL, value: save }];
+      const [spikes, saved, final] = backend.executeMultipleOutputs('SpikelensAlifForward', attrs, [currents, state0], 3);
+      if (save) return { spikes, saved, final };
+      saved.dispose();
+      return { spikes, saved: null, final };
+    },
+    alifBackward(dy, saved, a, s) {
+      const [dI, ds0] = backend.executeMultipleOutputs('SpikelensAlifBackward', [...alifAttrs(a), ...surrogateAttrs(s, a.threshold)], [dy, saved], 2);
+      return [dI, ds0];
     },
     bnttForward(x, gamma, timesteps, epsilon) {
       const [y, mean, variance] = backend.executeMultipleOutputs('SpikelensBnttForward', bnAttrs(timesteps, epsilon), [x, gamma], 3);

@@ -12,8 +12,9 @@
  * State = [membrane u, trace a]. Integrate-then-fire only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NeuronOrder, ResetMode } from './lif';
-import { runStepwise, type NeuronRun, type NeuronState, type SpikingNeuron } from './neuron';
+import { kernelSurrogate, runRecursion, type NeuronOrder, type ResetMode } from './lif';
+import { runStepwise, type NeuronRun, type NeuronState, type RunOptions, type SpikingNeuron } from './neuron';
+import { nativeKernels, type AlifKernelAttrs } from '../kernels/native';
 import { DEFAULT_SURROGATE, spike, type Surrogate } from './surrogate';
 
 /** Parameters of an ALIF population. */
@@ -60,8 +61,24 @@ export class AdaptiveLif implements SpikingNeuron {
     return { spikes: s, state: [after, next] };
   }
 
-  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number): NeuronRun {
-    // No fused recursion (see lib/snn/neuron.ts): stepping is exact, just more kernels.
-    return runStepwise(this, state, currents, timesteps);
+  /**
+   * `timesteps` steps at once: with the native backend one fused kernel each way
+   * (lib/kernels/native: the same arithmetic as `step`, spikes and state bit for bit); elsewhere
+   * by stepping.
+   */
+  run(state: NeuronState | null, currents: tf.Tensor, timesteps: number, opts: RunOptions = {}): NeuronRun {
+    const native = nativeKernels();
+    const sg = kernelSurrogate(this.surrogate);
+    if (!native || !sg) return runStepwise(this, state, currents, timesteps);
+    const shape = [currents.shape[0] / timesteps, ...currents.shape.slice(1)];
+    const init = tf.concat([state?.[0] ?? tf.zeros(shape), state?.[1] ?? tf.zeros(shape)], 0);
+    const { leak, threshold, adaptation, decay, reset } = this.config;
+    const a: AlifKernelAttrs = { timesteps, leak, threshold, adaptation, decay, reset };
+    const r = runRecursion(init, currents, opts.differentiable !== false,
+      (I, s0, save) => { const k = native.alifForward(I, s0, a, save); return { spikes: k.spikes, saved: k.saved, final: k.final }; },
+      (dy, saved) => native.alifBackward(dy, saved, a, sg));
+    const [u, trace] = tf.split(r.state[0], 2, 0);
+    r.state[0].dispose();
+    return { spikes: r.spikes, state: [u, trace] };
   }
 }

@@ -207,9 +207,11 @@ interface RecursionForward {
 
 /**
  * Runs a recursion `forward` (with `backward` its hand-written BPTT) as one custom-gradient op of
- * the currents and the initial membrane; without `differentiable`, just the forward, saving nothing.
+ * the currents and the initial state (LIF: the membrane; ALIF: membranes and traces stacked along
+ * dim 0); without `differentiable`, just the forward, saving nothing. The final state comes back
+ * as the state's one tensor.
  */
-function runRecursion(u0: tf.Tensor, currents: tf.Tensor, differentiable: boolean,
+export function runRecursion(u0: tf.Tensor, currents: tf.Tensor, differentiable: boolean,
   forward: (I: tf.Tensor, init: tf.Tensor, save: boolean) => RecursionForward,
   backward: (dy: tf.Tensor, saved: tf.Tensor) => tf.Tensor[]): NeuronRun {
   if (!differentiable) {
@@ -233,7 +235,7 @@ function runRecursion(u0: tf.Tensor, currents: tf.Tensor, differentiable: boolea
 }
 
 /** The surrogate as the fused backward kernel takes it, or null for one it does not implement. */
-function kernelSurrogate(s: Surrogate): SurrogateKernelAttrs | null {
+export function kernelSurrogate(s: Surrogate): SurrogateKernelAttrs | null {
   switch (s.spec.kind) {
     case 'piecewise-linear': return { kind: 'piecewise-linear', param: s.spec.scale };
     case 'fast-sigmoid': return { kind: 'fast-sigmoid', param: s.spec.slope };

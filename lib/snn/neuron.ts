@@ -13,7 +13,8 @@
  * 1. A class implementing `SpikingNeuron` in its own file under lib/snn/, its update equations in
  *    the doc comment; spikes through `spike(x, θ, surrogate)` so the surrogate is a parameter.
  * 2. `run` = `runStepwise(this, …)` unless you fuse the recursion (then test it equals stepping);
- *    LIF's fused recursion is also a native kernel (lib/kernels/native), compared with it in tests.
+ *    LIF's and ALIF's fused recursions are native kernels (lib/kernels/native), compared with
+ *    stepping in tests.
  * 3. A `NeuronSpec` variant and a line in `createNeuron` (lib/snn/neuron-spec.ts; checkpoints store the spec).
  * 4. Tests: a hand-computed trace, and that a small network with it trains (test/snn/).
  * 5. To try it on trained weights: `net.adapted({ neuron })` copies a network with the new neuron

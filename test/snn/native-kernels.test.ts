@@ -1,7 +1,7 @@
 /**
  * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
  * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
- * (both surrogates), BNTT's training-mode normalisation, statistics and gradients, the Poisson
+ * (both surrogates), the adaptive-threshold LIF's likewise, BNTT's training-mode normalisation, statistics and gradients, the Poisson
  * encoder's frames (bit-identical), replicate padding with its gradient, and SAM's recursion over
  * many steps (the streaming maps observers build). They must be
  * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
@@ -10,6 +10,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Lif, type LifConfig } from '../../lib/snn/lif';
+import { AdaptiveLif } from '../../lib/snn/alif';
 import { Bntt } from '../../lib/snn/bntt';
 import { fastSigmoid, piecewiseLinear } from '../../lib/snn/surrogate';
 import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernels } from '../../lib/kernels/native';
@@ -74,6 +75,34 @@ describe('fused native kernels', () => {
       expect(maxAbsDiff(r.fused.gU, r.tfjs.gU)).toBeLessThan(1e-5);
       expect(r.fused.gI.some((g) => Math.abs(g) > 1e-3)).toBe(true);
       tf.dispose([I, u0, w]);
+    }
+  });
+
+  const alifCases = (['subtract', 'zero', 'none'] as const).flatMap((reset) => [1, 0.9].map((leak) => ({ reset, leak })));
+  it.each(alifCases)('ALIF %o: spikes and final state (membrane, trace) bit-identical to stepping, gradients within float rounding', ({ reset, leak }) => {
+    for (const surrogate of [piecewiseLinear(0.3), fastSigmoid(5)]) {
+      const alif = new AdaptiveLif({ leak, threshold: 0.8, adaptation: 0.4, decay: 0.7, order: 'integrate-then-fire', reset, surrogate });
+      const I = tf.tensor(values(T * n, 17).map((v) => v * 1.5 + 0.3), [T * shape[0], ...shape.slice(1)]);
+      const u0 = tf.tensor(values(n, 18), shape);
+      const a0 = tf.tensor(values(n, 19).map((v) => Math.abs(v)), shape);
+      const w = tf.tensor(values(T * n, 20), I.shape);
+      const r = both(() => tf.tidy(() => {
+        const out = alif.run([u0, a0], I, T);
+        const inference = alif.run([u0, a0], I, T, { differentiable: false });
+        const [gI, gU, gA] = tf.grads((x: tf.Tensor, u: tf.Tensor, a: tf.Tensor) => tf.sum(tf.mul(alif.run([u, a], x, T).spikes, w)))([I, u0, a0]);
+        return { spikes: arr(out.spikes), u: arr(out.state[0]), a: arr(out.state[1]), inf: arr(inference.spikes), infA: arr(inference.state[1]), gI: arr(gI), gU: arr(gU), gA: arr(gA) };
+      }));
+      expect(r.fused.spikes).toEqual(r.tfjs.spikes);
+      expect(r.fused.u).toEqual(r.tfjs.u);
+      expect(r.fused.a).toEqual(r.tfjs.a);
+      expect(r.fused.inf).toEqual(r.tfjs.spikes);
+      expect(r.fused.infA).toEqual(r.tfjs.a);
+      expect(r.fused.spikes.some((s) => s === 1) && r.fused.spikes.some((s) => s === 0)).toBe(true);
+      for (const g of ['gI', 'gU', 'gA'] as const) {
+        expect(maxAbsDiff(r.fused[g], r.tfjs[g]), g).toBeLessThan(1e-5);
+        expect(r.fused[g].some((x) => Math.abs(x) > 1e-3), g).toBe(true);
+      }
+      tf.dispose([I, u0, a0, w]);
     }
   });
 

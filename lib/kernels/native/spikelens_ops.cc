@@ -5,6 +5,7 @@
 // kernels do the same arithmetic in one or two passes, multithreaded on TensorFlow's own pool:
 //
 //   SpikelensLifForward / SpikelensLifBackward   the LIF recursion over T steps and its BPTT
+//   SpikelensAlifForward / SpikelensAlifBackward the adaptive-threshold LIF's, likewise
 //   SpikelensBnttForward / SpikelensBnttBackward per-step batch norm (BNTT) in training mode
 //   SpikelensPoisson                             the Poisson spike encoder's frames for k steps
 //   SpikelensReplicatePadGrad                    the gradient of replicate padding by one pixel
@@ -662,6 +663,175 @@ class SamStepsOp : public OpKernel {
   float decay_;
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensSamSteps").Device(DEVICE_CPU), SamStepsOp);
+
+// ---------------------------------------------------------------------------------------------
+// Adaptive-threshold LIF (lib/snn/alif.ts, integrate-then-fire), forward over T steps:
+// currents [T·B, …] time-major, state0 [2·B, …] (membranes u, then traces a) → spikes [T·B, …],
+// the values the spikes were read from, x_t = v_t − β·a_t (when `save`; else empty), and the
+// final state [2·B, …]. Per step, as the tfjs ops in order: v = u·λ + I; x = v − a·β;
+// s = x > θ; u = v − s·(a·β + θ) ('subtract'), v − s·v ('zero') or v; a = a·ρ + s·(1 − ρ).
+REGISTER_OP("SpikelensAlifForward")
+    .Input("currents: float")
+    .Input("state0: float")
+    .Attr("timesteps: int")
+    .Attr("leak: float")
+    .Attr("threshold: float")
+    .Attr("adaptation: float")
+    .Attr("decay: float")
+    .Attr("one_minus_decay: float")
+    .Attr("reset: int")
+    .Attr("save: bool")
+    .Output("spikes: float")
+    .Output("saved: float")
+    .Output("final: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->UnknownShape());
+      c->set_output(2, c->input(1));
+      return OkStatus();
+    });
+
+class AlifForwardOp : public OpKernel {
+ public:
+  explicit AlifForwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("leak", &leak_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("threshold", &theta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("adaptation", &beta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("decay", &rho_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_decay", &one_minus_rho_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reset", &reset_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("save", &save_));
+    OP_REQUIRES(ctx, T_ >= 1, errors::InvalidArgument("timesteps must be >= 1"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& currents = ctx->input(0);
+    const Tensor& state0 = ctx->input(1);
+    OP_REQUIRES(ctx, state0.NumElements() % 2 == 0, errors::InvalidArgument("SpikelensAlifForward: state0 must hold u and a"));
+    const int64_t n = state0.NumElements() / 2;
+    OP_REQUIRES(ctx, currents.NumElements() == n * T_,
+                errors::InvalidArgument("SpikelensAlifForward: currents have ", currents.NumElements(), " elements, expected ", T_, " x ", n));
+    Tensor *spikes = nullptr, *saved = nullptr, *final = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, currents.shape(), &spikes));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, save_ ? currents.shape() : TensorShape({0}), &saved));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, state0.shape(), &final));
+    const float* I = currents.flat<float>().data();
+    const float* s0 = state0.flat<float>().data();
+    float* S = spikes->flat<float>().data();
+    float* X = save_ ? saved->flat<float>().data() : nullptr;
+    float* F = final->flat<float>().data();
+    const int T = T_, reset = reset_;
+    const float lam = leak_, theta = theta_, beta = beta_, rho = rho_, omr = one_minus_rho_;
+    // Time outer, neurons inner (as the LIF kernel): each step streams through memory; the state
+    // lives in the output F (u in [0, n), a in [n, 2n)).
+    ParallelRange(ctx, n, 12 * T, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) { F[i] = s0[i]; F[n + i] = s0[n + i]; }
+      for (int t = 0; t < T; t++) {
+        const int64_t off = static_cast<int64_t>(t) * n;
+        for (int64_t i = begin; i < end; i++) {
+          const int64_t k = off + i;
+          const float u = F[i], a = F[n + i];
+          const float v = u * lam + I[k];
+          const float ba = a * beta;
+          const float x = v - ba;
+          const float s = static_cast<float>(x > theta);
+          S[k] = s;
+          if (X) X[k] = x;
+          const float th = ba + theta;
+          F[i] = reset == kResetSubtract ? v - s * th : reset == kResetZero ? v - s * v : v;
+          F[n + i] = a * rho + s * omr;
+        }
+      }
+    });
+  }
+
+ private:
+  int T_, reset_;
+  float leak_, theta_, beta_, rho_, one_minus_rho_;
+  bool save_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensAlifForward").Device(DEVICE_CPU), AlifForwardOp);
+
+// ALIF backward (BPTT; the reset carries no gradient, as in lib/snn/alif.ts): dy = ∂L/∂spikes and
+// the saved x_t → ∂L/∂currents [T·B, …] and ∂L/∂state0 [2·B, …]. With g_t = (dy_t + (1 − ρ)·A_{t+1})·σ'(x_t):
+//   V_t = g_t + λ·V_{t+1},  A_t = −β·g_t + ρ·A_{t+1},  ∂L/∂I_t = V_t,  ∂L/∂u0 = λ·V_0,  ∂L/∂a0 = A_0.
+REGISTER_OP("SpikelensAlifBackward")
+    .Input("dy: float")
+    .Input("saved: float")
+    .Attr("timesteps: int")
+    .Attr("leak: float")
+    .Attr("threshold: float")
+    .Attr("adaptation: float")
+    .Attr("decay: float")
+    .Attr("one_minus_decay: float")
+    .Attr("surrogate: int")
+    .Attr("surrogate_param: float")
+    .Attr("surrogate_param_over_threshold: float")
+    .Output("d_currents: float")
+    .Output("d_state0: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->UnknownShape());
+      return OkStatus();
+    });
+
+class AlifBackwardOp : public OpKernel {
+ public:
+  explicit AlifBackwardOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("leak", &leak_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("threshold", &theta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("adaptation", &beta_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("decay", &rho_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_decay", &one_minus_rho_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate", &surrogate_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate_param", &param_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("surrogate_param_over_threshold", &param_over_theta_));
+    OP_REQUIRES(ctx, T_ >= 1, errors::InvalidArgument("timesteps must be >= 1"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    const Tensor& saved = ctx->input(1);
+    OP_REQUIRES(ctx, dy.NumElements() == saved.NumElements() && dy.NumElements() % T_ == 0,
+                errors::InvalidArgument("SpikelensAlifBackward: dy and saved must have the same T x n elements"));
+    const int64_t n = dy.NumElements() / T_;
+    TensorShape state_shape = dy.shape();
+    state_shape.set_dim(0, 2 * (dy.dim_size(0) / T_));
+    Tensor *dI = nullptr, *ds0 = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, dy.shape(), &dI));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, state_shape, &ds0));
+    const float* DY = dy.flat<float>().data();
+    const float* X = saved.flat<float>().data();
+    float* DI = dI->flat<float>().data();
+    float* D0 = ds0->flat<float>().data();
+    const int T = T_, kind = surrogate_;
+    const float lam = leak_, theta = theta_, beta = beta_, rho = rho_, omr = one_minus_rho_, param = param_, pot = param_over_theta_;
+    // Time outer (steps T−1 … 0), neurons inner; V and A live in D0 until the last step.
+    ParallelRange(ctx, n, 16 * T, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) { D0[i] = 0.f; D0[n + i] = 0.f; }
+      for (int t = T - 1; t >= 0; t--) {
+        const int64_t off = static_cast<int64_t>(t) * n;
+        for (int64_t i = begin; i < end; i++) {
+          const int64_t k = off + i;
+          const float A = D0[n + i];
+          const float g = (DY[k] + A * omr) * SurrogateGrad(X[k], theta, kind, pot, param);
+          const float V = g + D0[i] * lam;
+          D0[i] = V;
+          D0[n + i] = A * rho - g * beta;
+          DI[k] = V;
+        }
+      }
+      for (int64_t i = begin; i < end; i++) D0[i] = D0[i] * lam;
+    });
+  }
+
+ private:
+  int T_, surrogate_;
+  float leak_, theta_, beta_, rho_, one_minus_rho_, param_, param_over_theta_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensAlifBackward").Device(DEVICE_CPU), AlifBackwardOp);
 
 // ---------------------------------------------------------------------------------------------
 // An empty N-API module: lets Node's process.dlopen load the library (and so register the ops).
