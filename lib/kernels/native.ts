@@ -107,9 +107,12 @@ export function nativeKernelsFile(): string | null {
   return null;
 }
 
+/** One attribute of a TensorFlow op as tfjs-node's binding takes it. */
+interface OpAttr { name: string; type: number; value: number | boolean }
+
 interface NodeBackend {
   binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number };
-  executeMultipleOutputs(name: string, attrs: { name: string; type: number; value: number | boolean }[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
 }
 
 let loaded: NativeKernels | null | undefined;
@@ -165,27 +168,29 @@ function bind(backend: NodeBackend): NativeKernels {
     // As lib/snn/surrogate.ts multiplies by scale/θ (one float32 from the JS quotient).
     { name: 'surrogate_param_over_threshold', type: FLOAT, value: s.param / threshold },
   ];
+  // A neuron recursion's forward op: spikes, what its backward needs (null unless `save`), final state.
+  const recursionForward = (op: string, attrs: OpAttr[], inputs: tf.Tensor[], save: boolean): [tf.Tensor, tf.Tensor | null, tf.Tensor] => {
+    const [spikes, saved, final] = backend.executeMultipleOutputs(op, [...attrs, { name: 'save', type: BOOL, value: save }], inputs, 3);
+    if (save) return [spikes, saved, final];
+    saved.dispose();
+    return [spikes, null, final];
+  };
   const bnAttrs = (timesteps: number, epsilon: number) => [
     { name: 'timesteps', type: INT, value: timesteps },
     { name: 'epsilon', type: FLOAT, value: epsilon },
   ];
   return {
     lifForward(currents, u0, a, save) {
-      const [spikes, membranes, final] = backend.executeMultipleOutputs('SpikelensLifForward', [...lifAttrs(a), { name: 'save', type: BOOL, value: save }], [currents, u0], 3);
-      if (save) return { spikes, membranes, final };
-      membranes.dispose();
-      return { spikes, membranes: null, final };
+      const [spikes, membranes, final] = recursionForward('SpikelensLifForward', lifAttrs(a), [currents, u0], save);
+      return { spikes, membranes, final };
     },
     lifBackward(dy, membranes, a, s) {
       const [dI, du0] = backend.executeMultipleOutputs('SpikelensLifBackward', [...lifAttrs(a), ...surrogateAttrs(s, a.threshold)], [dy, membranes], 2);
       return [dI, du0];
     },
     alifForward(currents, state0, a, save) {
-      const attrs = [...alifAttrs(a), { name: 'reset', type: INT, value: LIF_RESET[a.reset] }, { name: 'save', type: BOOL, value: save }];
-      const [spikes, saved, final] = backend.executeMultipleOutputs('SpikelensAlifForward', attrs, [currents, state0], 3);
-      if (save) return { spikes, saved, final };
-      saved.dispose();
-      return { spikes, saved: null, final };
+      const [spikes, saved, final] = recursionForward('SpikelensAlifForward', [...alifAttrs(a), { name: 'reset', type: INT, value: LIF_RESET[a.reset] }], [currents, state0], save);
+      return { spikes, saved, final };
     },
     alifBackward(dy, saved, a, s) {
       const [dI, ds0] = backend.executeMultipleOutputs('SpikelensAlifBackward', [...alifAttrs(a), ...surrogateAttrs(s, a.threshold)], [dy, saved], 2);
