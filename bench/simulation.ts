@@ -9,6 +9,7 @@
  * training):
  * - bptt_step: one training step (forward + BPTT + Adam) of the BNTT surrogate net, batch 32, T = 8
  *   (bench/backend.ts's and bench/snn-step.ts's workload);
+ * - alif_bptt_step: the same step with adaptive-threshold LIF neurons;
  * - converted_inference: the converted net's simulation (IF, λ = 1, no BNTT, biases), T = 300, batch 16;
  * - sam_explanation: one SAM explanation (layers 4, 6, 8, γ = 0.5) of the surrogate net, T = 30, batch 16.
  * Each sample alternates the two paths; medians in ms per image, and their ratio (stepwise ÷
@@ -36,8 +37,8 @@ interface Workload {
   run: (stepwise: boolean) => tf.Tensor;
 }
 
-function surrogateNet(T: number): SpikingVgg {
-  const cfg: SpikingVggConfig = { arch: vggArch(0.125, 10), timesteps: T, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true };
+function surrogateNet(T: number, neuron: SpikingVggConfig['neuron'] = { kind: 'lif' }): SpikingVgg {
+  const cfg: SpikingVggConfig = { arch: vggArch(0.125, 10), timesteps: T, leak: 0.99, thresholds: SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true, neuron };
   return SpikingVgg.create(cfg, new Rng(1));
 }
 
@@ -55,17 +56,18 @@ function workloads(): Workload[] {
   const conv = convertedNet(300);
   const sam = surrogateNet(30);
   const x16 = images(16, 12);
+  const bpttStep = (net: SpikingVgg, opt: tf.Optimizer) => (stepwise: boolean) => {
+    const enc = createEncoder('signed', x32, new Rng(3));
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, unroll(net, enc, 8, { training: true, stepwise })) as tf.Scalar, true) as tf.Scalar;
+    for (const b of net.bntt ?? []) b.commitStats();
+    enc.dispose();
+    return loss;
+  };
+  const alif = surrogateNet(8, { kind: 'alif', adaptation: 0.2, decay: 0.9 });
   return [
-    {
-      name: 'bptt_step', batch: 32,
-      run: (stepwise) => {
-        const enc = createEncoder('signed', x32, new Rng(3));
-        const loss = adam.minimize(() => tf.losses.softmaxCrossEntropy(labels, unroll(train, enc, 8, { training: true, stepwise })) as tf.Scalar, true) as tf.Scalar;
-        for (const b of train.bntt ?? []) b.commitStats();
-        enc.dispose();
-        return loss;
-      },
-    },
+    { name: 'bptt_step', batch: 32, run: bpttStep(train, adam) },
+    // The same step with the adaptive-threshold LIF (its own fused kernels; stepping without them).
+    { name: 'alif_bptt_step', batch: 32, run: bpttStep(alif, tf.train.adam(0.001)) },
     {
       name: 'converted_inference', batch: 16,
       run: (stepwise) => {
@@ -139,6 +141,7 @@ async function main() {
     method: `per workload: one warm-up of each path, then ${reps} samples alternating layer-by-layer and stepwise; medians in ms per image`,
     workloads: {
       bptt_step: 'VGG11 x0.125 BNTT surrogate SNN, batch 32, T = 8, forward + BPTT + Adam',
+      alif_bptt_step: 'the same with adaptive-threshold LIF neurons (snn.neuron: alif, β = 0.2, ρ = 0.9)',
       converted_inference: 'VGG11 x0.125 IF SNN (λ = 1, no BNTT, biases), batch 16, T = 300, simulate()',
       sam_explanation: 'VGG11 x0.125 BNTT SNN, batch 16, T = 30, simulate() with SAM on conv4, conv6, conv8',
     },
