@@ -12,7 +12,7 @@
  * converted SNN applies the biases as constant input currents.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CONV_LAYERS, VGG11_POOL_AFTER, checkInputSize, conv3x3, copyVariable, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, checkInputSize, conv3x3, copyVariable, initVggWeights, namedWeights, relu, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import { Bntt } from '../snn/bntt';
 import type { LayerName } from '../snn/observer';
 import type { Rng } from '../random';
@@ -57,7 +57,7 @@ export class AnnVgg {
   private layer(i: number, z: tf.Tensor, training: boolean): tf.Tensor {
     const b = this.weights.biases ? (i < 8 ? this.weights.biases.convs[i] : this.weights.biases.fc1) : null;
     const y = b ? tf.add(z, b) : z;
-    return tf.relu(this.norms ? this.norms[i].apply(y, 0, training) : y);
+    return relu(this.norms ? this.norms[i].apply(y, 0, training) : y);
   }
 
   /**

@@ -77,6 +77,8 @@ export interface NativeKernels {
   poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
+  /** TensorFlow's own ReLU gradient, dy · (y > 0) in one op (tfjs composes it from five: Step, IsNan, Greater, Select, Fill); bit-identical. */
+  reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor;
   /**
    * SAM's paper-variant recursion over k steps: spikes [k·B, H, W, C] time-major, n0 [B, H, W, C]
    * (the NCS entering the first step) → maps [k·B, H, W] (M_t = Σ_c N_t S_t) and the NCS after the
@@ -111,7 +113,7 @@ export function nativeKernelsFile(): string | null {
 interface OpAttr { name: string; type: number; value: number | boolean }
 
 interface NodeBackend {
-  binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number };
+  binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number };
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
 }
 
@@ -221,6 +223,10 @@ function bind(backend: NodeBackend): NativeKernels {
     replicatePadGrad(dy) {
       const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);
       return dx as tf.Tensor4D;
+    },
+    reluGrad(dy, y) {
+      const [dx] = backend.executeMultipleOutputs('ReluGrad', [{ name: 'T', type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT }], [dy, y], 1);
+      return dx;
     },
   };
 }

@@ -87,6 +87,27 @@ function nativeReplicatePad(kernels: NativeKernels): (x: tf.Tensor4D) => tf.Tens
   return nativePad.pad;
 }
 
+let nativeRelu: { kernels: NativeKernels; relu: (x: tf.Tensor) => tf.Tensor } | undefined;
+
+/**
+ * ReLU. On the native backend with TensorFlow's one-op gradient (`ReluGrad`, dy · (y > 0)):
+ * tfjs's gradient, dy · Step(x), runs five kernels and took 18 % of an ANN training step; the
+ * values are the same (a test compares them).
+ */
+export function relu(x: tf.Tensor): tf.Tensor {
+  const native = nativeKernels();
+  if (!native) return tf.relu(x);
+  if (nativeRelu?.kernels !== native) {
+    const f = tf.customGrad(((v: tf.Tensor, save: tf.GradSaveFunc) => {
+      const y = tf.relu(v);
+      save([y]);
+      return { value: y, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => native.reluGrad(dy, saved) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (v: tf.Tensor) => tf.Tensor;
+    nativeRelu = { kernels: native, relu: f };
+  }
+  return nativeRelu.relu(x);
+}
+
 /** Trainable weights: conv kernels [3,3,cin,cout], fc1 [c8, hidden], fc2 [hidden, classes]. */
 export interface VggWeights {
   convs: tf.Variable<tf.Rank.R4>[];
