@@ -138,8 +138,8 @@ export { fgsm, fgsmStep, inputGradient, attackLoss, accuracyUnderAttack, straigh
 export type { AttackModel, AttackAccuracy, Labels } from './attack/fgsm';
 
 // Figures (what the notebooks call)
-export { loadFigureContext, chunks, chunkProgress } from './figures/context';
-export type { FigureContext, SpikingModel, ContextPaths, ChunkProgress } from './figures/context';
+export { loadFigureContext, chunks, chunkProgress, PAPER_MODELS, trainingOf, modelOrder, modelTag, modelShortName } from './figures/context';
+export type { FigureContext, SpikingModel, Training, ContextPaths, ChunkProgress } from './figures/context';
 export { saveFigureOutputs, mean } from './figures/output';
 export type { FigureOutputs } from './figures/output';
 export { inputImage } from './figures/context';

@@ -91,6 +91,12 @@ const SCHEMA = obj({
     finetune_epochs: int('epochs of the finetune-snn stage at snn.timesteps, from the train-snn network (0 = take it as it is)', 0),
     finetune_lr: num('learning rate of the finetune-snn stage (divided by 10 at 50, 70 and 90 % of its epochs)', { min: 0 }),
   }),
+  second_snn: obj({
+    neuron: str('neuron of the second surrogate-trained SNN the figures show beside the first (alif: snn.adaptation, snn.adaptation_decay)', ['alif', 'lif'] as const),
+    timesteps: int('its T: the finetune-snn2 stage fine-tunes train-snn\'s network with this neuron at this T', 1, 10000),
+    epochs: int('fine-tuning epochs of the finetune-snn2 stage (0 = only recalibrate BNTT)', 0),
+    lr: num('learning rate of the finetune-snn2 stage (divided by 10 at 50, 70 and 90 % of its epochs)', { min: 0 }),
+  }),
   convert: obj({
     timesteps: int('simulation steps of the converted SNN', 1, 100000),
     balance_steps: int('steps simulated per layer while balancing thresholds', 1, 100000),

@@ -36,7 +36,7 @@ import type { LayerName } from '../snn/observer';
 import { bootstrapInterval, makeClaim, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
-import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, modelOrder, PAPER_MODELS, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';
 
@@ -116,7 +116,7 @@ export async function figureSpikeActivity(ctx: FigureContext): Promise<FigureRes
   if (ctx.indices.length === 0) throw new Error(`${ACTIVITY_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
   const rows: Row[] = [];
   const metrics: Record<string, unknown> = { images: ctx.indices.length, layers: [...SPIKING_LAYERS] };
-  const shapes: Partial<Record<SpikingModel['method'], ActivityShape>> = {};
+  const shapes: Record<string, ActivityShape> = {};
   const claims: Claim[] = [];
   for (const model of ctx.snns) {
     const counter = count(ctx, model);
@@ -148,13 +148,14 @@ export async function figureSpikeActivity(ctx: FigureContext): Promise<FigureRes
     const claim = activityClaim(ctx, model, imageTotals(counter, T));
     if (claim) claims.push(claim);
   }
-  if (shapes.surrogate && shapes.conversion) {
+  if ('surrogate' in shapes && 'conversion' in shapes) {
     metrics.paper_trend_holds = shapes.surrogate.rise_and_fall && shapes.conversion.flat_tail;
   }
   metrics.claims = claims;
 
-  const chart = activityChart(rows);
-  const byLayer = layerChart(rows);
+  const order = modelOrder(ctx.snns);
+  const chart = activityChart(rows, order);
+  const byLayer = layerChart(rows, order);
   return { chart, charts: [chart, byLayer], metrics, rows };
 }
 
@@ -166,13 +167,14 @@ function imageTotals(counter: SpikeCounter, T: number): number[][] {
 
 /**
  * The paper's Fig. 5b claim for one method (see the module comment): surrogate rises and falls,
- * conversion is flat in its second half. None for a surrogate run shorter than 3 steps, or a
- * converted net that never spiked (nothing to judge).
+ * conversion is flat in its second half. None for a surrogate run shorter than 3 steps, a
+ * converted net that never spiked (nothing to judge), or a model the paper does not have.
  */
 function activityClaim(ctx: FigureContext, model: SpikingModel, perImage: number[][]): Claim | null {
   const T = model.timesteps;
   const seeds = [ctx.params.seed];
   const rng = ctx.rng.fork(`claims/${model.method}`);
+  if (!PAPER_MODELS.includes(model.method)) return null;
   if (model.method === 'surrogate') {
     const mid = middleSteps(T);
     if (mid.length === 0) return null;
@@ -222,30 +224,28 @@ function neuronsPerImage(model: SpikingModel, height: number, width: number): Re
   return out;
 }
 
-const METHOD_ORDER = ['surrogate', 'conversion'];
-
 /** All layers summed: one panel per method, each with its own step axis. */
-function activityChart(rows: Row[]): VegaLiteSpec {
+function activityChart(rows: Row[], order: string[]): VegaLiteSpec {
   const spec = lineChart(rows, {
     x: 'step', y: 'normalised', color: 'method', column: 'method', xTitle: 'time-step', yTitle: 'spikes / peak (all layers)',
     title: 'Spike activity over time (normalised by each method\'s peak)', points: false,
   });
   const encoding = stepAxis(spec);
-  encoding.color.sort = METHOD_ORDER;
+  encoding.color.sort = order;
   encoding.color.legend = null;
-  (spec.facet as { column: Record<string, unknown> }).column.sort = METHOD_ORDER;
+  (spec.facet as { column: Record<string, unknown> }).column.sort = order;
   return { ...spec, transform: [{ filter: `datum.layer === '${ALL_LAYERS}'` }], resolve: { scale: { x: 'independent' } } };
 }
 
 /** Every spiking layer, each normalised by its own peak: one panel per method, colour = layer. */
-function layerChart(rows: Row[]): VegaLiteSpec {
+function layerChart(rows: Row[], order: string[]): VegaLiteSpec {
   const spec = lineChart(rows, {
     x: 'step', y: 'normalised', color: 'layer', column: 'method', xTitle: 'time-step', yTitle: 'spikes / layer peak',
     title: 'Spike activity per layer (each normalised by its own peak)', points: false,
   });
   const encoding = stepAxis(spec);
   encoding.color.sort = [...SPIKING_LAYERS];
-  (spec.facet as { column: Record<string, unknown> }).column.sort = METHOD_ORDER;
+  (spec.facet as { column: Record<string, unknown> }).column.sort = order;
   return { ...spec, transform: [{ filter: `datum.layer !== '${ALL_LAYERS}'` }], resolve: { scale: { x: 'independent' } } };
 }
 

@@ -1,6 +1,7 @@
 /**
  * What every figure notebook starts from: params, the backend, the validation images, and the
- * three trained models (ANN, surrogate SNN, converted SNN) loaded from their checkpoints.
+ * trained models loaded from their checkpoints: the ANN and three SNNs, the paper's two (surrogate
+ * LIF, converted) and a second surrogate SNN with another neuron (`second_snn`, e.g. ALIF).
  */
 import * as path from 'path';
 import { initBackend, type BackendInfo } from '../backend';
@@ -15,10 +16,53 @@ import { rgbImage, type RgbImage } from '../plot/heatmap';
 
 /** A trained spiking network with the number of steps it runs for. */
 export interface SpikingModel {
-  /** 'surrogate' (BNTT, BPTT) or 'conversion' (threshold-balanced ANN). */
-  method: 'surrogate' | 'conversion';
+  /**
+   * Its name in metrics, rows and charts: 'surrogate' (BNTT, BPTT, LIF) and 'conversion'
+   * (threshold-balanced ANN) are the paper's two; a further surrogate SNN is named for its neuron
+   * ('surrogate-alif'). Random streams are forked by it, so adding a model changes no other's numbers.
+   */
+  method: string;
+  /** How it was made; absent means `method` ('surrogate' or 'conversion'). */
+  training?: Training;
   net: SpikingVgg;
   timesteps: number;
+}
+
+/** How an SNN was obtained: BPTT with a surrogate gradient, or conversion from the ANN. */
+export type Training = 'surrogate' | 'conversion';
+
+/** The paper's two SNNs by name: its claims are about these; other models get numbers and charts, no verdicts. */
+export const PAPER_MODELS: readonly string[] = ['surrogate', 'conversion'];
+
+/** How `m` was made (`training`, else its name when that is one of the paper's two). */
+export function trainingOf(m: SpikingModel): Training {
+  if (m.training) return m.training;
+  if (m.method === 'surrogate' || m.method === 'conversion') return m.method;
+  throw new Error(`SpikingModel '${m.method}': say how it was trained (training: 'surrogate' | 'conversion')`);
+}
+
+/** Names of the surrogate-trained SNNs: the default of the figures' gradient explanations (BPTT over a converted net's 300 steps costs minutes). */
+export function surrogateTrained(snns: readonly SpikingModel[]): string[] {
+  return snns.filter((m) => trainingOf(m) === 'surrogate').map((m) => m.method);
+}
+
+/** Chart order of the models: the paper's two first, then the others as given. */
+export function modelOrder(snns: readonly SpikingModel[]): string[] {
+  return [...PAPER_MODELS.filter((n) => snns.some((m) => m.method === n)), ...snns.map((m) => m.method).filter((n) => !PAPER_MODELS.includes(n))];
+}
+
+/** A model's name in a grid's row labels: 'surr.', 'conv.', 'surr.-alif'. */
+export function modelShortName(name: string): string {
+  return name === 'conversion' ? 'conv.' : name.replace(/^surrogate/, 'surr.');
+}
+
+/** One-letter tag of a model in grid headers: S(urrogate), C(onversion), else the neuron's initial (A for surrogate-alif). */
+export function modelTag(name: string): string {
+  if (name === 'ann') return 'A';
+  if (name === 'surrogate') return 'S';
+  if (name === 'conversion') return 'C';
+  const rest = name.replace(/^surrogate-/, '');
+  return `S-${rest}`;
 }
 
 /** Everything a figure needs; `dispose()` frees the models. */
@@ -52,13 +96,15 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
   const ck = paths.checkpoints ?? 'data/checkpoints';
   const valFile = path.join(data, 'val.bin');
   const val = loadDataset(valFile);
-  const annFile = path.join(ck, 'ann.ckpt'), snnFile = path.join(ck, 'snn.ckpt'), convFile = path.join(ck, 'converted.ckpt');
+  const annFile = path.join(ck, 'ann.ckpt'), snnFile = path.join(ck, 'snn.ckpt'), convFile = path.join(ck, 'converted.ckpt'), snn2File = path.join(ck, 'snn2.ckpt');
   const annLoaded = loadAnn(annFile);
   const ann = annLoaded.model;
   const snn = loadSnn(snnFile);
   const converted = loadSnn(convFile);
-  const settings = checkpointSettings(name, params, [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta]]);
-  for (const [file, meta] of [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta]] as const) {
+  const snn2 = loadSnn(snn2File);
+  const metas: Array<[string, ModelMeta]> = [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta], [snn2File, snn2.meta]];
+  const settings = checkpointSettings(name, params, metas);
+  for (const [file, meta] of metas) {
     const size = meta.image_size ?? [val.height, val.width];
     if (meta.classNames) assertSameClasses({ classNames: meta.classNames, height: size[0], width: size[1] }, file, val, valFile);
   }
@@ -70,6 +116,7 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
     snns: [
       { method: 'surrogate', net: snn.model, timesteps: settings.timesteps.get(snnFile) ?? params.snn.timesteps },
       { method: 'conversion', net: converted.model, timesteps: settings.timesteps.get(convFile) ?? params.convert.timesteps },
+      { method: `surrogate-${snn2.model.config.neuron?.kind ?? 'lif'}`, training: 'surrogate', net: snn2.model, timesteps: settings.timesteps.get(snn2File) ?? params.second_snn.timesteps },
     ],
     variant: settings.encoder,
     classNames: val.classNames,
@@ -78,6 +125,7 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
       ann.dispose();
       snn.model.dispose();
       converted.model.dispose();
+      snn2.model.dispose();
     },
   };
 }
@@ -113,8 +161,9 @@ export function checkpointSettings(figure: string, params: Params, models: Array
     const T = meta.snn?.timesteps;
     if (typeof T !== 'number') continue;
     timesteps.set(file, T);
-    const asked = meta.kind === 'snn-converted' ? params.convert.timesteps : params.snn.timesteps;
-    const key = meta.kind === 'snn-converted' ? 'convert.timesteps' : 'snn.timesteps';
+    const second = path.basename(file) === 'snn2.ckpt';
+    const asked = meta.kind === 'snn-converted' ? params.convert.timesteps : second ? params.second_snn.timesteps : params.snn.timesteps;
+    const key = meta.kind === 'snn-converted' ? 'convert.timesteps' : second ? 'second_snn.timesteps' : 'snn.timesteps';
     if (asked !== T) console.error(`${figure}: note: params.yaml says ${key} = ${asked}, ${file} was made with T = ${T}; running it at T = ${T}`);
   }
   return { encoder, timesteps };

@@ -58,7 +58,7 @@ import { overlay, rgbImage, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, lineChart, type Row } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
 import * as tf from '@tensorflow/tfjs-core';
-import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, modelTag, surrogateTrained, trainingOf, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { layerNumber } from '../model/vgg';
 import { readableBars } from '../plot/spec';
@@ -95,11 +95,12 @@ export interface FgsmOptions {
   gridImages?: number;
   /** Explanation methods of the SNNs (default: every registered one, `explanationMethods()`). */
   explanations?: readonly ExplanationMethod[];
-  /** SNNs whose gradient explanations run (BPTT over all T steps, twice per batch; default surrogate only). */
-  gradientModels?: readonly SpikingModel['method'][];
+  /** SNNs whose gradient explanations run (BPTT over all T steps, twice per batch; default: the surrogate-trained ones). */
+  gradientModels?: readonly string[];
 }
 
-type ModelName = 'ann' | SpikingModel['method'];
+/** 'ann' or an SNN's `method`. */
+type ModelName = string;
 
 /** How much one explanation of one model changes under the attack. */
 interface MapChange {
@@ -154,16 +155,17 @@ export async function figureFgsm(ctx: FigureContext, options: FgsmOptions = {}):
   }
 
   const explanations = options.explanations ?? explanationMethods();
-  const gradientModels = new Set(options.gradientModels ?? ['surrogate']);
+  const gradientModels = new Set(options.gradientModels ?? surrogateTrained(ctx.snns));
   const runs: ModelRun[] = [{ name: 'ann', images: ctx.indices, batch: CHUNK, correct: [], correctByImage: [], changes: [change('ann_gradcam', 'ANN Grad-CAM', 'GradCAM')], tiles: [], zeroGradient: 0, pixelChannels: 0 }];
   for (const m of ctx.snns) {
-    if (m.method === 'conversion' && convImages === 0) continue;
+    const converted = trainingOf(m) === 'conversion';
+    if (converted && convImages === 0) continue;
     const craftingT = Math.min(m.timesteps, craftingSteps);
-    const images = m.method === 'conversion' ? ctx.indices.slice(0, convImages) : ctx.indices;
+    const images = converted ? ctx.indices.slice(0, convImages) : ctx.indices;
     const budget = Math.min(CHUNK, Math.max(1, Math.floor(BPTT_IMAGE_STEPS / craftingT)));
-    const batch = m.method === 'conversion' ? options.conversionBatch ?? budget : budget;
+    const batch = converted ? options.conversionBatch ?? budget : budget;
     const mine = explanations.filter((e) => !e.needsGradient || gradientModels.has(m.method));
-    const abbrev = m.method === 'surrogate' ? 'S' : 'C';
+    const abbrev = modelTag(m.method);
     const changes = mine.map((e) => change(`${explanationKey(e)}_${m.method}`, `${e.label} (${m.method})`, `${e.shortLabel ?? e.label} ${abbrev}`, e));
     runs.push({ name: m.method, images, batch, snn: m, craftingT, correct: [], correctByImage: [], changes, tiles: [], zeroGradient: 0, pixelChannels: 0 });
   }
@@ -413,12 +415,12 @@ function gridPng(ctx: FigureContext, runs: ModelRun[], layer: ConvLayer, hEps: n
   ]);
   const rowLabels = Array.from({ length: shown }, (_, j) => {
     const label = ctx.val.labels[ann.images[j]];
-    return `y=${label} ${runs.map((r) => `${r.name === 'ann' ? 'A' : r.name === 'surrogate' ? 'S' : 'C'}:${r.tiles[j].pred[0]},${r.tiles[j].pred[1]}`).join(' ')}`;
+    return `y=${label} ${runs.map((r) => `${modelTag(r.name)}:${r.tiles[j].pred[0]},${r.tiles[j].pred[1]}`).join(' ')}`;
   });
   return tileGridPng({
     tiles,
     rowLabels,
     columnLabels: ['clean', `adv`, ...runs.flatMap((r) => r.changes.flatMap((c) => [c.short, `${c.short} adv`]))],
-    title: `FGSM ε=${hEps}/255 against each model, ${layer}. SNN maps at their t of largest change. A/S/C: predicted class clean,adv`,
+    title: `FGSM ε=${hEps}/255 against each model, ${layer}. SNN maps at their t of largest change. ${runs.map((r) => modelTag(r.name)).join('/')}: predicted class clean,adv`,
   });
 }

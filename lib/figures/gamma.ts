@@ -28,7 +28,7 @@ import { localizationError } from '../metrics/localization';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import { snnLogits } from '../train/evaluate';
-import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, modelOrder, PAPER_MODELS, type FigureContext } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';
 import { scaleFreeNormalise } from '../explain/heatmap';
@@ -78,7 +78,7 @@ export async function figureGammaAblation(ctx: FigureContext): Promise<FigureRes
   const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
   if (ctx.indices.length === 0) throw new Error(`${GAMMA_FIGURE}: no images to evaluate (explain.images is 0 or the validation set is empty)`);
   // errors[method][layer][γ index] = per-image errors
-  const errors = new Map<SpikingModel['method'], Map<ConvLayer, number[][]>>(
+  const errors = new Map<string, Map<ConvLayer, number[][]>>(
     ctx.snns.map((m) => [m.method, new Map(layers.map((l) => [l, gammas.map(() => [] as number[])]))]),
   );
 
@@ -136,10 +136,11 @@ export async function figureGammaAblation(ctx: FigureContext): Promise<FigureRes
       if (zero >= 0 && gammas.length > 1) {
         // Strictly above every other γ (ties, e.g. a silent layer, do not count), beyond float noise.
         summary.gamma0_worst = means.every((e, gi) => gi === zero || means[zero] > e + 1e-6 * Math.abs(e));
-        worst.push(summary.gamma0_worst);
+        if (PAPER_MODELS.includes(method)) worst.push(summary.gamma0_worst);
       }
       perMethod[layer] = summary;
-      claims.push(...gammaClaims(ctx, method, layer, gammas, perGamma, refGamma));
+      // Verdicts for the paper's two SNNs; a further model gets its numbers and curves.
+      if (PAPER_MODELS.includes(method)) claims.push(...gammaClaims(ctx, method, layer, gammas, perGamma, refGamma));
     }
     metrics[method] = perMethod;
   }
@@ -148,13 +149,13 @@ export async function figureGammaAblation(ctx: FigureContext): Promise<FigureRes
 
   // Paper layout (Fig. 5a): one panel per layer (rows) and method (columns), each with its own y
   // range: γ moves the error far less than layer and method do, so shared axes flatten the curves.
-  const chart = gammaChart(rows, layers);
-  const overview = overviewChart(rows, layers);
+  const chart = gammaChart(rows, layers, modelOrder(ctx.snns));
+  const overview = overviewChart(rows, layers, modelOrder(ctx.snns));
   return { chart, charts: [chart, overview], metrics, rows };
 }
 
 /** Paper Fig. 5a for one method and layer: γ = 0 and the largest γ against γ_ref, paired by image. */
-function gammaClaims(ctx: FigureContext, method: SpikingModel['method'], layer: ConvLayer, gammas: readonly number[], perGamma: readonly number[][], ref: number): Claim[] {
+function gammaClaims(ctx: FigureContext, method: string, layer: ConvLayer, gammas: readonly number[], perGamma: readonly number[][], ref: number): Claim[] {
   const errorsAt = (g: number) => perGamma[gammas.indexOf(g)];
   const what = (g: number) => `mean over images of E(γ = ${g}) − E(γ = ${ref}) at ${layer}, E = min over steps of the BCE between the ANN's Grad-CAM and SAM_t (both scale-free normalised, at the layer's resolution), paired by image; γ = ${ref} is the preset explain.gamma, not this run's best γ`;
   const claim = (id: string, statement: string, g: number, stream: string): Claim => makeClaim(
@@ -172,10 +173,8 @@ function gammaClaims(ctx: FigureContext, method: SpikingModel['method'], layer: 
   return out;
 }
 
-const METHOD_ORDER = ['surrogate', 'conversion'];
-
 /** Error vs γ in a grid: rows = layers, columns = methods, each panel its own y range (not from zero). */
-function gammaChart(rows: Row[], layers: readonly ConvLayer[]): VegaLiteSpec {
+function gammaChart(rows: Row[], layers: readonly ConvLayer[], order: string[]): VegaLiteSpec {
   const spec = lineChart(rows, {
     x: 'gamma', y: 'error', color: 'method', xTitle: 'γ', yTitle: 'localization error', width: 200, height: 120,
     title: 'SAM localization error vs γ (BCE against ANN Grad-CAM, min over steps)',
@@ -184,23 +183,23 @@ function gammaChart(rows: Row[], layers: readonly ConvLayer[]): VegaLiteSpec {
   const encoding = unit.encoding as Record<string, Record<string, unknown>>;
   encoding.y.scale = { zero: false };
   encoding.y.axis = { format: '.3~f', tickCount: 4 };
-  encoding.color.sort = METHOD_ORDER;
+  encoding.color.sort = order;
   encoding.color.legend = null;
   return {
     $schema, title, data,
-    facet: { row: { field: 'layer', type: 'nominal', sort: [...layers] }, column: { field: 'method', type: 'nominal', sort: METHOD_ORDER } },
+    facet: { row: { field: 'layer', type: 'nominal', sort: [...layers] }, column: { field: 'method', type: 'nominal', sort: order } },
     spec: unit,
     resolve: { scale: { y: 'independent' } },
   };
 }
 
 /** All layers in one panel per method (colour = layer), y not from zero. */
-function overviewChart(rows: Row[], layers: readonly ConvLayer[]): VegaLiteSpec {
+function overviewChart(rows: Row[], layers: readonly ConvLayer[], order: string[]): VegaLiteSpec {
   const spec = lineChart(rows, {
     x: 'gamma', y: 'error', color: 'layer', column: 'method', xTitle: 'γ', yTitle: 'localization error',
     title: 'SAM localization error vs γ, all layers per method',
   });
-  (spec.facet as { column: Record<string, unknown> }).column.sort = METHOD_ORDER;
+  (spec.facet as { column: Record<string, unknown> }).column.sort = order;
   const encoding = (spec.spec as { encoding: Record<string, Record<string, unknown>> }).encoding;
   encoding.y.scale = { zero: false };
   encoding.color.sort = [...layers];

@@ -88,7 +88,7 @@ import { overlay, outlineBox, tileGrid, encodePng, stackImages, stamp, type Rgb 
 import { barChart, cells, framesSlider, hconcat, lineChart, readableBars, type Row, type VegaLiteSpec } from '../plot/spec';
 import { annLogits, snnLogits } from '../train/evaluate';
 import type { Rng } from '../random';
-import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, inputImage, modelShortName, PAPER_MODELS, surrogateTrained, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 
 
@@ -157,7 +157,7 @@ export interface LocalizationOptions {
   explanations?: readonly ExplanationMethod[];
   /**
    * Training methods whose gradient explanations (SNN-crafted Grad-CAM, any `needsGradient`
-   * method) run: BPTT over all T steps costs minutes for a converted net's 300 (default surrogate only).
+   * method) run: BPTT over all T steps costs minutes for a converted net's 300 (default: the surrogate-trained SNNs).
    */
   snnGradCamMethods?: readonly Method[];
   /** Images in the PNG grid (default 3). */
@@ -229,7 +229,7 @@ function alternativeSettings(): { choice: string; option: string; key: string; s
 export async function figureLocalization(ctx: FigureContext, options: LocalizationOptions = {}): Promise<LocalizationResult> {
   const { gamma, variant } = ctx.params.explain;
   const layers = [...new Set(ctx.params.explain.layers.map((l) => convLayer(l)))];
-  const gradMethods = new Set(options.snnGradCamMethods ?? ['surrogate']);
+  const gradMethods = new Set(options.snnGradCamMethods ?? surrogateTrained(ctx.snns));
   const explanations = options.explanations ?? explanationMethods();
   if (explanations.length === 0) throw new Error(`${LOCALIZATION_FIGURE}: no explanation methods to score (register one with registerExplanation)`);
   // Fig. 5c's claims and their sensitivity are about SAM; Fig. 4's grid and the slider show it (or the first method without it).
@@ -455,7 +455,9 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   metrics.box_scores = boxScores;
 
   // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
-  const methods = ctx.snns.map((m) => m.method);
+  // Fig. 5c is about the paper's two SNNs: verdicts for those; a further model gets its numbers.
+  const snnNames = ctx.snns.map((m) => m.method);
+  const methods = snnNames.filter((m) => PAPER_MODELS.includes(m));
   const claimedName = (method: string) => `${explanationKey({ id: PAPER_EXPLANATION })}_${method}`;
   const samErrors = (key: string | null) => (method: Method, layer: ConvLayer): number[] => {
     const s = claimed ? sources.get(claimedName(method))?.byLayer.get(layer) : undefined;
@@ -505,7 +507,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   });
   (chart.encoding as Record<string, Record<string, unknown>>).x.scale = { zero: false };
   (chart.encoding as Record<string, Record<string, unknown>>).x.axis = { values: layers.map(layerNumber), tickMinStep: 1 };
-  const isSnn = new Set<unknown>(methods);
+  const isSnn = new Set<unknown>(snnNames);
   const boxRows = rows.filter((r) => r.pointing_game !== null).map((r) => ({ ...r, source: isSnn.has(r.method) ? `${r.explanation} (${r.method})` : String(r.explanation) }));
   const boxChart = hconcat([
     readableBars(barChart(boxRows, { x: 'layer', y: 'pointing_game', color: 'source', title: 'Pointing game (hit rate)', yTitle: 'hit rate' })),
@@ -832,7 +834,7 @@ function gridPng(ctx: FigureContext, grid: GridImage[], layers: ConvLayer[], col
     const label = ctx.classNames[ctx.val.labels[g.index]] ?? String(ctx.val.labels[g.index]);
     return tileGrid({
       tiles,
-      rowLabels: ordered.map((r) => `${r.layer} ${r.method === 'surrogate' ? 'surr.' : 'conv.'} T=${r.T}`),
+      rowLabels: ordered.map((r) => `${r.layer} ${modelShortName(r.method)} T=${r.T}`),
       columnLabels: ['input', ...Array.from({ length: columns }, (_, j) => `${Math.round((100 * (j + 1)) / columns)}%`), 'ANN'],
       title: `image ${g.index} (${label}): SAM (γ=${ctx.params.explain.gamma}) at evenly spaced t (% of each run), last: ANN Grad-CAM`,
       scale: 1,

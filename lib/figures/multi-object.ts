@@ -56,7 +56,7 @@ import { bootstrapInterval, makeClaim, pairedBootstrap, type Claim } from '../me
 import { outlineBox, overlay, rgbImage, tileGridPng, type Rgb, type RgbImage } from '../plot/heatmap';
 import { hconcat, lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
 import type { LayerName, SimulationObserver } from '../snn/observer';
-import { chunkProgress, chunks, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, modelOrder, modelShortName, PAPER_MODELS, surrogateTrained, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { sampleSteps } from '../metrics/steps';
 import { layerNumber } from '../model/vgg';
@@ -141,7 +141,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
 
   const explanations = options.explanations ?? explanationMethods();
   if (explanations.length === 0) throw new Error(`${MULTI_OBJECT_FIGURE}: no explanation methods (register one with registerExplanation)`);
-  const gradientModels = new Set(options.gradientModels ?? ['surrogate']);
+  const gradientModels = new Set(options.gradientModels ?? surrogateTrained(ctx.snns));
   const explained = new Map<Method, ExplanationMethod[]>(ctx.snns.map((m) => [m.method, explanations.filter((e) => !e.needsGradient || gradientModels.has(m.method))]));
   // The pair's panels (grid, slider, share chart) show SAM, or the first explanation without it.
   const shown = paperExplanation(explanations);
@@ -242,8 +242,8 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
           const f = defined(list.map((tr) => a.focus(tr, t)));
           if (f.n > 0) focusRows.push({ method, explanation: e.label, layer, series: `${e.label}, ${layer}`, step: t + 1, focus: f.mean, pairs: f.n });
         }
-        if (e.id !== PAPER_EXPLANATION) continue;
-        // The paper's claims are SAM's; its entries also stay where earlier runs had them.
+        if (e.id !== PAPER_EXPLANATION || !PAPER_MODELS.includes(method)) continue;
+        // The paper's claims are SAM's on its two SNNs; its entries also stay where earlier runs had them.
         m[layer] = a.entry;
         meanClaims[`focus_grows_${method}_${layer}`] = a.focusLast.n > 0 && a.focusEarly.n > 0 && a.focusLast.mean > a.focusEarly.mean;
         const where = `${e.label} at ${layer} (scale-free normalised, upsampled to the ${H}×${W} composite)`;
@@ -283,10 +283,11 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
     { method: r.method, step: r.step, object: objects.top, share: r.share_top },
     { method: r.method, step: r.step, object: objects.bottom, share: r.share_bottom },
   ]);
-  const probChart = independentX(lineChart(probRows, { x: 'step', y: 'probability', color: 'object', column: 'method', title: 'Class probabilities over time, first pair', yTitle: 'softmax(output / t)', width: 200, height: 150, points: false }));
-  const shareChart = independentX(lineChart(shareRows, { x: 'step', y: 'share', color: 'object', column: 'method', title: `Share of ${shown.label} energy (conv4) in each box, first pair`, yTitle: 'energy share', width: 200, height: 150, points: false }));
+  const order = modelOrder(ctx.snns);
+  const probChart = independentX(order, lineChart(probRows, { x: 'step', y: 'probability', color: 'object', column: 'method', title: 'Class probabilities over time, first pair', yTitle: 'softmax(output / t)', width: 200, height: 150, points: false }));
+  const shareChart = independentX(order, lineChart(shareRows, { x: 'step', y: 'share', color: 'object', column: 'method', title: `Share of ${shown.label} energy (conv4) in each box, first pair`, yTitle: 'energy share', width: 200, height: 150, points: false }));
   const chart = hconcat([probChart, shareChart], `Two objects stacked (${H}×${W}): ${objects.top} above ${objects.bottom}`);
-  const focusChart = independentX(lineChart(focusRows, {
+  const focusChart = independentX(order, lineChart(focusRows, {
     x: 'step', y: 'focus', color: 'series', column: 'method',
     title: `Attention focus |2s - 1| over time per explanation and layer, mean over the ${pairs.length} pairs with energy in a box (s = top share of it)`, yTitle: 'focus (0 = even, 1 = one object)', points: false,
   }));
@@ -384,9 +385,9 @@ function defined(values: readonly (number | null)[]): { mean: number; n: number 
 }
 
 /** Steps on x need their own scale per method (T differs). */
-function independentX(spec: VegaLiteSpec): VegaLiteSpec {
+function independentX(order: string[], spec: VegaLiteSpec): VegaLiteSpec {
   const facet = spec.facet as { column: Record<string, unknown> } | undefined;
-  if (facet) facet.column = { ...facet.column, sort: ['surrogate', 'conversion'], title: null };
+  if (facet) facet.column = { ...facet.column, sort: order, title: null };
   const unit = (facet ? spec.spec : spec) as { encoding: Record<string, Record<string, unknown>> };
   unit.encoding.x = { ...unit.encoding.x, axis: { tickMinStep: 1, format: 'd' } };
   return { ...spec, resolve: { scale: { x: 'independent' } } };
@@ -409,7 +410,7 @@ function gridPng(ctx: FigureContext, c: Composite, showcase: { method: Method; l
   const name = (cls: number) => (ctx.classNames[cls] ?? String(cls)).slice(0, 24);
   return tileGridPng({
     tiles,
-    rowLabels: showcase.map((s) => `${s.layer} ${s.method === 'surrogate' ? 'surr.' : 'conv.'} T=${s.T}`),
+    rowLabels: showcase.map((s) => `${s.layer} ${modelShortName(s.method)} T=${s.T}`),
     columnLabels: ['input', ...Array.from({ length: columns }, (_, j) => `${Math.round((100 * (j + 1)) / columns)}%`)],
     title: `top (red): ${name(c.labels[0])}, bottom (white): ${name(c.labels[1])}. ${shown} at evenly spaced t, top/bot = class probabilities`,
     scale: 1,

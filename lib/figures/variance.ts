@@ -45,7 +45,7 @@ import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { heatmapVarianceOverSteps } from '../metrics/variance';
 import { overlay, tileGridPng, type RgbImage } from '../plot/heatmap';
 import { barChart, heatmapSlider, type Row, type VegaLiteSpec } from '../plot/spec';
-import { chunkProgress, chunks, inputImage, type FigureContext, type SpikingModel } from './context';
+import { chunkProgress, chunks, inputImage, modelOrder, modelTag, PAPER_MODELS, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
 export type { FigureResult };
 
@@ -145,10 +145,12 @@ export async function figureVariance(ctx: FigureContext, options: VarianceOption
     const p = paperPair(r);
     return p ? [{ r, sam: p[0], cam: p[1] }] : [];
   });
-  if (pairs.length === results.length) metrics.sam_higher_for_both = pairs.every((p) => mean(p.sam.variance) > mean(p.cam.variance));
-  metrics.claims = pairs.map((p) => varianceClaim(ctx, p.r.method, p.sam, p.cam));
+  // The paper's claim is about its two SNNs; other models get numbers, no verdict.
+  const claimed = pairs.filter((p) => PAPER_MODELS.includes(p.r.method));
+  if (claimed.length === PAPER_MODELS.length) metrics.sam_higher_for_both = claimed.every((p) => mean(p.sam.variance) > mean(p.cam.variance));
+  metrics.claims = claimed.map((p) => varianceClaim(ctx, p.r.method, p.sam, p.cam));
 
-  const chart = varianceChart(rows);
+  const chart = varianceChart(rows, modelOrder(ctx.snns));
   const sliders = results.map((r) => sliderChart(r));
   return { chart, charts: [chart, ...sliders], metrics, rows, pngs: { grid: gridPng(ctx, results) } };
 }
@@ -239,12 +241,12 @@ function cells(map: HeatMap, explanation: string, step: number): Row[] {
 
 
 /** Grouped bars (x = training method, colour = explanation) with ±1 std error bars. */
-function varianceChart(rows: Row[]): VegaLiteSpec {
+function varianceChart(rows: Row[], order: string[]): VegaLiteSpec {
   const bars = barChart(rows, { x: 'method', y: 'variance', color: 'explanation', title: `Heat-map variance at ${LAYER} (max over steps, mean over images)`, yTitle: 'variance' });
   const { $schema, title, data, width, height, mark, encoding } = bars;
   const enc = encoding as Record<string, Record<string, unknown>>;
-  // Surrogate first, as in the paper; horizontal labels.
-  const x = { ...enc.x, sort: ['surrogate', 'conversion'], axis: { labelAngle: 0 }, title: 'training method' };
+  // The paper's order (surrogate, conversion), then any further model; horizontal labels.
+  const x = { ...enc.x, sort: order, axis: { labelAngle: 0 }, title: 'SNN' };
   return {
     $schema, title, data, width, height,
     layer: [
@@ -270,12 +272,11 @@ function sliderChart(r: MethodResult): VegaLiteSpec {
 /** Rows = images; columns = input, then every explanation of each method at its step of maximum variance. */
 function gridPng(ctx: FigureContext, results: MethodResult[]): Uint8Array {
   const shown = results.length ? Math.min(...results.map((r) => r.tiles.length)) : 0;
-  const abbrev = (m: Method) => (m === 'surrogate' ? 'S' : 'C');
   const tiles = Array.from({ length: shown }, (_, j) => [inputImage(ctx.val, ctx.indices[j]), ...results.flatMap((r) => r.tiles[j])]);
   return tileGridPng({
     tiles,
-    title: `${LAYER}, S = surrogate, C = conversion, t of max variance`,
-    columnLabels: ['input', ...results.flatMap((r) => r.explanations.map((e) => `${abbrev(r.method)}: ${e.explanation.shortLabel ?? e.explanation.label}`))],
+    title: `${LAYER}, ${results.map((r) => `${modelTag(r.method)} = ${r.method}`).join(', ')}, t of max variance`,
+    columnLabels: ['input', ...results.flatMap((r) => r.explanations.map((e) => `${modelTag(r.method)}: ${e.explanation.shortLabel ?? e.explanation.label}`))],
     rowLabels: ctx.indices.slice(0, shown).map((i) => (ctx.classNames[ctx.val.labels[i]] ?? String(ctx.val.labels[i])).slice(0, 10)),
   });
 }
