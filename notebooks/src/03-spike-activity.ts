@@ -4,6 +4,11 @@
 // networks counts spikes per time-step over the `explain.images` validation images. The curves
 // show the total over all layers, **normalised by each network's own peak**.
 //
+// **A third network** runs beside the paper's two: the surrogate-trained SNN with
+// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
+// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
+// about its two SNNs.
+//
 // **Paper claim:** the surrogate-trained SNN's activity rises and falls (Gaussian-like): little at
 // the first steps, most in the middle, less at the end. The converted SNN's activity is nearly
 // constant after about step 50 (of its 500).

@@ -23,8 +23,8 @@ const tsx = path.resolve('node_modules/.bin/tsx');
 const params = path.join(dir, 'params.yaml');
 const data = path.join(dir, 'prepared');
 
-function finetune(from: string, out: string) {
-  const r = spawnSync(tsx, ['lib/cli/finetune-snn.ts', '--params', params, '--data', data, '--from', from, '--out', out, '--metrics', `${out}.json`], { encoding: 'utf8' });
+function finetune(from: string, out: string, extra: string[] = []) {
+  const r = spawnSync(tsx, ['lib/cli/finetune-snn.ts', '--params', params, '--data', data, '--from', from, '--out', out, '--metrics', `${out}.json`, ...extra], { encoding: 'utf8' });
   return { code: r.status, err: r.stderr };
 }
 
@@ -63,6 +63,25 @@ describe('finetune-snn', () => {
     expect(m.epochs).toHaveLength(1);
     expect(m.val_accuracy).toBeGreaterThanOrEqual(0);
     model.dispose();
+  }, 120_000);
+
+  it('--network second: the same pretrained network with second_snn\'s neuron (alif) at its T (2), trained second_snn.epochs', async () => {
+    const from = path.join(dir, 'pre2.ckpt'), out = path.join(dir, 'snn2.ckpt');
+    await pretrained(from);
+    const r = finetune(from, out, ['--network', 'second']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/finetune-snn2: .*→ T = 2, alif/);
+    const { model, meta } = loadSnn(out);
+    expect(model.config.timesteps).toBe(2);
+    expect(model.config.neuron).toEqual({ kind: 'alif', adaptation: 0.2, decay: 0.9 });
+    expect(meta.pretrained_timesteps).toBe(2);
+    const m = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
+    expect(m).toMatchObject({ profile: 'smoke', timesteps: 2, neuron: 'alif' });
+    expect(m.epochs).toHaveLength(1);
+    model.dispose();
+    const bad = finetune(from, path.join(dir, 'never2.ckpt'), ['--network', 'third']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--network must be first or second, got 'third'/);
   }, 120_000);
 
   it('refuses a pretrained network params.yaml no longer describes, in one line naming the file and the key', async () => {
