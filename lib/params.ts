@@ -96,6 +96,7 @@ const SCHEMA = obj({
     timesteps: int('its T: the finetune-snn2 stage fine-tunes train-snn\'s network with this neuron at this T', 1, 10000),
     epochs: int('fine-tuning epochs of the finetune-snn2 stage (0 = only recalibrate BNTT)', 0),
     lr: num('learning rate of the finetune-snn2 stage (divided by 10 at 50, 70 and 90 % of its epochs)', { min: 0 }),
+    figures: list(str('a figure notebook\'s name', ['01-variance', '02-gamma-ablation', '03-spike-activity', '04-localization', '05-fgsm', '06-multi-object'] as const), 'the figures that show it beside the paper\'s two SNNs', 0),
   }),
   convert: obj({
     timesteps: int('simulation steps of the converted SNN', 1, 100000),

@@ -30,7 +30,8 @@ import { batches, labelsTensor, toTensor, type Dataset } from '../data/dataset';
 import { createEncoder, expectedSpikes, IMAGENET_STD, type EncoderVariant } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import { unroll, type SpikeSource } from '../snn/simulate';
-import { annLogits, snnLogits } from '../train/evaluate';
+import { annLogits } from '../ann/logits';
+import { snnLogits } from '../snn/logits';
 import type { Rng } from '../random';
 
 /**

@@ -21,7 +21,7 @@ import { loadSnn, type ModelMeta } from '../train/store';
 import { loadTorchSnn, type TorchImportOptions } from '../train/torch-import';
 import { encodePng, overlay, rgbImage, tileGrid, withColourBar, type RgbImage } from '../plot/heatmap';
 import { Rng } from '../random';
-import { snnLogits } from '../train/evaluate';
+import { snnLogits } from '../snn/logits';
 import { parseArgs, runMain } from './common';
 import { DEFAULT_MAX_MEGAPIXELS, imageStats, modelSize, readImage, resampleArea, unlikeTraining } from './image-input';
 

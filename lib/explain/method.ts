@@ -23,7 +23,7 @@ import type { EncoderVariant } from '../data/encode';
 import { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
 import type { LayerName, SimulationObserver } from '../snn/observer';
-import { snnLogits } from '../train/evaluate';
+import { snnLogits } from '../snn/logits';
 import type { SnnCamWeighting } from './gradcam';
 import { normalise, upsample, type HeatMap } from './heatmap';
 import type { SamView, StreamingMapObserver } from './map-observer';

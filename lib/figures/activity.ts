@@ -35,7 +35,7 @@ import { SPIKING_LAYERS } from '../snn/network';
 import type { LayerName } from '../snn/observer';
 import { bootstrapInterval, makeClaim, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
-import { snnLogits } from '../train/evaluate';
+import { snnLogits } from '../snn/logits';
 import { chunkProgress, chunks, modelOrder, PAPER_MODELS, type FigureContext, type SpikingModel } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';

@@ -19,7 +19,7 @@ import { bootstrapInterval, pairedBootstrap, type Interval } from '../metrics/un
 import { encodePng, outlineBox, overlay, tileGrid, type RgbImage } from '../plot/heatmap';
 import type { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
-import { snnLogits } from '../train/evaluate';
+import { snnLogits } from '../snn/logits';
 import { chunks, inputImage } from './context';
 
 /** How SAM is run for the artefact measurements. */

@@ -1,7 +1,8 @@
 /**
  * What every figure notebook starts from: params, the backend, the validation images, and the
- * trained models loaded from their checkpoints: the ANN and three SNNs, the paper's two (surrogate
- * LIF, converted) and a second surrogate SNN with another neuron (`second_snn`, e.g. ALIF).
+ * trained models loaded from their checkpoints: the ANN and the SNNs, the paper's two (surrogate
+ * LIF, converted) and, in the figures `second_snn.figures` lists, a second surrogate SNN with
+ * another neuron (`second_snn`, e.g. ALIF).
  */
 import * as path from 'path';
 import { initBackend, type BackendInfo } from '../backend';
@@ -116,7 +117,10 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
     snns: [
       { method: 'surrogate', net: snn.model, timesteps: settings.timesteps.get(snnFile) ?? params.snn.timesteps },
       { method: 'conversion', net: converted.model, timesteps: settings.timesteps.get(convFile) ?? params.convert.timesteps },
-      { method: `surrogate-${snn2.model.config.neuron?.kind ?? 'lif'}`, training: 'surrogate', net: snn2.model, timesteps: settings.timesteps.get(snn2File) ?? params.second_snn.timesteps },
+      // The second surrogate SNN, in the figures `second_snn.figures` lists.
+      ...((params.second_snn.figures as readonly string[]).includes(name)
+        ? [{ method: `surrogate-${snn2.model.config.neuron?.kind ?? 'lif'}`, training: 'surrogate' as const, net: snn2.model, timesteps: settings.timesteps.get(snn2File) ?? params.second_snn.timesteps }]
+        : []),
     ],
     variant: settings.encoder,
     classNames: val.classNames,

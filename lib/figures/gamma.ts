@@ -27,7 +27,7 @@ import { SpikeActivationMap } from '../explain/sam';
 import { localizationError } from '../metrics/localization';
 import { makeClaim, pairedBootstrap, type Claim } from '../metrics/uncertainty';
 import { lineChart, type Row, type VegaLiteSpec } from '../plot/spec';
-import { snnLogits } from '../train/evaluate';
+import { snnLogits } from '../snn/logits';
 import { chunkProgress, chunks, modelOrder, PAPER_MODELS, type FigureContext } from './context';
 import { mean } from './output';
 import { std, type FigureResult } from './output';

@@ -55,9 +55,10 @@
  *   to 0 (black, the scenes' background), score = the explained model's softmax probability of
  *   the ground-truth class (ANN Grad-CAM: the ANN; an SNN's explanations: the SNN they explain,
  *   fresh Poisson input per call). An explanation of an SNN with T steps is scored on the first
- *   `⌊imageSteps / ((2K + 2)·T)⌋` images (default budget 45 000 image-steps: every image up to 312
- *   for T = 8, the first 125 for T = 20, the first 8 for T = 300; about 20 s each on a 2-core CPU), all curves of a chunk
- *   batched into one model call (`pooledScores`).
+ *   `min(maxImages, ⌊imageSteps / ((2K + 2)·T)⌋)` images (defaults 128 and 45 000 image-steps:
+ *   the first 128 for T = 8, 125 for T = 20, 8 for T = 300; about 20 s each on a 2-core CPU; the
+ *   ANN's Grad-CAM, which costs no simulation, on every image), all curves of a chunk batched into
+ *   one model call (`pooledScores`).
  *
  * Outputs: main chart = E vs layer, one line per (explanation, method); a bar chart of the box scores; a
  * heat-map slider (SAM of the first image at conv4, surrogate and conversion side by side, at
@@ -86,7 +87,8 @@ import { sensitivityRows, verdictChanges, type SensitivityRow } from '../metrics
 import { bootstrapInterval, makeClaim, pairedBootstrap, type Claim, type Interval, type Verdict } from '../metrics/uncertainty';
 import { overlay, outlineBox, tileGrid, encodePng, stackImages, stamp, type Rgb } from '../plot/heatmap';
 import { barChart, cells, framesSlider, hconcat, lineChart, readableBars, type Row, type VegaLiteSpec } from '../plot/spec';
-import { annLogits, snnLogits } from '../train/evaluate';
+import { annLogits } from '../ann/logits';
+import { snnLogits } from '../snn/logits';
 import type { Rng } from '../random';
 import { chunkProgress, chunks, inputImage, modelShortName, PAPER_MODELS, surrogateTrained, type FigureContext, type SpikingModel } from './context';
 import { mean, std, type FigureResult } from './output';
@@ -107,6 +109,8 @@ const SLIDER_FRAMES = 30;
 const FAITHFULNESS_STEPS = 8;
 /** Image-steps (images × model steps) one SNN explanation's deletion and insertion curves may cost, per layer. */
 const FAITHFULNESS_IMAGE_STEPS = 45_000;
+/** Most images an SNN explanation's curves run on (a T = 8 net would otherwise take all 256 at 36 000 image-steps each). */
+const FAITHFULNESS_MAX_IMAGES = 128;
 /** Images per model call when scoring faithfulness curves (larger batches were slower per image on 2 cores). */
 const SCORE_BATCH = 64;
 /** Coverage of every interval. */
@@ -147,8 +151,10 @@ export interface FaithfulnessSettings {
   layers?: readonly (ConvLayer | number)[];
   /** Deletion / insertion steps K (default 8). */
   steps?: number;
-  /** Budget per explanation and layer in images × model steps (default 45 000: all 256 images at T = 8, 125 at T = 20, 8 at T = 300). */
+  /** Budget per explanation and layer in images × model steps (default 45 000: 125 images at T = 20, 8 at T = 300). */
   imageSteps?: number;
+  /** Most images per SNN explanation and layer (default 128); the ANN's Grad-CAM runs on every image. */
+  maxImages?: number;
 }
 
 /** Options of `figureLocalization` (the defaults are what the pipeline runs). */
@@ -492,7 +498,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
       layers: faith.layers, steps: faith.steps, baseline: 0, image_steps_budget: faith.imageSteps, batch: SCORE_BATCH,
       map: 'time-average of the raw maps, scale-free normalised, upsampled bilinearly to the image; ANN Grad-CAM: its normalised map, upsampled',
       score: 'softmax probability of the ground-truth class under the explained model (ANN or the SNN, fresh Poisson input per call)',
-      images: 'the first n evaluated images, n = min(images, floor(image_steps_budget / ((2·steps + 2)·T)))',
+      max_images: faith.maxImages,
+      images: 'the first n evaluated images, n = min(images, max_images, floor(image_steps_budget / ((2·steps + 2)·T))) for an SNN explanation; every image for the ANN\'s Grad-CAM',
       enabled: faith.enabled,
     },
     results: faithResults,
@@ -655,18 +662,21 @@ interface FaithPlan {
   layers: ConvLayer[];
   steps: number;
   imageSteps: number;
+  maxImages: number;
 }
 
 function faithfulnessPlan(o: FaithfulnessSettings | false | undefined, layers: ConvLayer[]): FaithPlan {
   const steps = (o ? o.steps : undefined) ?? FAITHFULNESS_STEPS;
   const imageSteps = (o ? o.imageSteps : undefined) ?? FAITHFULNESS_IMAGE_STEPS;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness steps must be a positive integer, got ${steps}`);
+  const maxImages = (o ? o.maxImages : undefined) ?? FAITHFULNESS_MAX_IMAGES;
   if (!(imageSteps > 0)) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness imageSteps must be positive, got ${imageSteps}`);
-  if (o === false) return { enabled: false, layers: [], steps, imageSteps };
+  if (!Number.isInteger(maxImages) || maxImages < 1) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness maxImages must be a positive integer, got ${maxImages}`);
+  if (o === false) return { enabled: false, layers: [], steps, imageSteps, maxImages };
   const chosen = o?.layers ? o.layers.map((l) => convLayer(l)) : [layers.includes('conv6') ? 'conv6' as ConvLayer : layers[layers.length - 1]];
   const missing = chosen.filter((l) => !layers.includes(l));
   if (missing.length) throw new Error(`${LOCALIZATION_FIGURE}: faithfulness layers ${missing.join(', ')} are not among explain.layers (${layers.join(', ')})`);
-  return { enabled: true, layers: chosen, steps, imageSteps };
+  return { enabled: true, layers: chosen, steps, imageSteps, maxImages };
 }
 
 /** Deletion and insertion curves to run for one explanation at one layer within a chunk. */
@@ -681,9 +691,10 @@ interface FaithJob {
   steps: number;
 }
 
-/** A job for the images within the budget: n = ⌊imageSteps / ((2K + 2)·T)⌋ first images (at least one). */
+/** A job for the images within the budget: the first n = min(maxImages, ⌊imageSteps / ((2K + 2)·T)⌋) (at least one); the ANN: within the budget at T = 1. */
 function faithJob(plan: FaithPlan, s: Scores, T: number, maps: HeatMap[], positions: number[], model: 'ann' | SpikingModel, label: string): FaithJob {
-  const n = Math.max(1, Math.floor(plan.imageSteps / ((2 * plan.steps + 2) * T)));
+  const budget = Math.floor(plan.imageSteps / ((2 * plan.steps + 2) * T));
+  const n = Math.max(1, model === 'ann' ? budget : Math.min(plan.maxImages, budget));
   return { scores: s, maps, take: positions.flatMap((p, b) => (p < n ? [b] : [])), model, label, steps: plan.steps };
 }
 

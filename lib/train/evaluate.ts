@@ -1,29 +1,15 @@
 /**
- * Accuracy of the ANN and of SNNs on a data set, batch by batch with flat memory.
+ * Accuracy of the ANN and of SNNs on a data set, batch by batch with flat memory (their logits:
+ * lib/ann/logits.ts, lib/snn/logits.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, toTensor, type Dataset } from '../data/dataset';
-import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
+import type { EncoderVariant } from '../data/encode';
+import { annLogits } from '../ann/logits';
 import type { AnnVgg } from '../ann/vgg11';
+import { snnLogits } from '../snn/logits';
 import type { SpikingVgg } from '../snn/network';
-import { simulate } from '../snn/simulate';
-import type { SimulationObserver } from '../snn/observer';
 import type { Rng } from '../random';
-
-/** ANN logits for 0..1 images: the ANN sees the encoder's expected spikes. */
-export function annLogits(ann: AnnVgg, images01: tf.Tensor4D, variant: EncoderVariant): tf.Tensor2D {
-  return tf.tidy(() => ann.forward(expectedSpikes(variant, images01), { training: false }).logits);
-}
-
-/** SNN logits (output membrane / T) for 0..1 images, Poisson-encoded with a seeded encoder. */
-export function snnLogits(net: SpikingVgg, images01: tf.Tensor4D, variant: EncoderVariant, timesteps: number, rng: Rng, observers: SimulationObserver[] = []): tf.Tensor2D {
-  const enc = createEncoder(variant, images01, rng);
-  try {
-    return simulate(net, enc, { timesteps, observers });
-  } finally {
-    enc.dispose();
-  }
-}
 
 async function accuracy(ds: Dataset, batchSize: number, logitsOf: (x: tf.Tensor4D, b: number) => tf.Tensor2D): Promise<number> {
   let correct = 0, b = 0;

@@ -12,7 +12,7 @@
 // **A third network** runs beside the paper's two: the surrogate-trained SNN with
 // adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
 // fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs.
+// about its two SNNs (`second_snn.figures` lists the figures that show it).
 //
 // Each step's map is normalised to [0, 1]; an image's variance is the **maximum over steps** of the
 // pixel variance, averaged over the `explain.images` validation images (Fig. 2b).

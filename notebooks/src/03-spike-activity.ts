@@ -7,7 +7,7 @@
 // **A third network** runs beside the paper's two: the surrogate-trained SNN with
 // adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
 // fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs.
+// about its two SNNs (`second_snn.figures` lists the figures that show it).
 //
 // **Paper claim:** the surrogate-trained SNN's activity rises and falls (Gaussian-like): little at
 // the first steps, most in the middle, less at the end. The converted SNN's activity is nearly

@@ -8,7 +8,7 @@
 // **A third network** runs beside the paper's two: the surrogate-trained SNN with
 // adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
 // fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs.
+// about its two SNNs (`second_snn.figures` lists the figures that show it).
 //
 // **Localization error** (paper Eq. 10): the binary cross-entropy between the ANN's Grad-CAM G and
 // SAM's map M_t at each step, **minimum over t**, per image, over the `explain.images` validation

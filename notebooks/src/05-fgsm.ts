@@ -7,11 +7,6 @@
 // the signed encoder's clip too, so saturated pixels are attacked (`unattacked_fraction` says how
 // many pixel-channels still had a zero gradient).
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs.
-//
 // - **Accuracy vs ε** (`attack.epsilons`, in 1/255) for the ANN, the surrogate SNN and the
 //   converted SNN, all on the same images. An SNN's attack runs BPTT over min(T, 32) steps and
 //   the adversarial images are evaluated over its full T: the converted SNN (T = `convert.timesteps`)

@@ -7,11 +7,6 @@
 // (the firing-rate map; SNN-crafted Grad-CAM of the predicted class on the surrogate network) run
 // on the same spikes for comparison (no claim).
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs.
-//
 // Attention per step: an explanation's map upsampled to the input, share of its energy inside
 // each object's box.
 // `s` = the top box's share of the energy that falls in either box; the network has **settled on

@@ -17,7 +17,8 @@ import { vggArch } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
 import { unroll } from '../../lib/snn/simulate';
-import { annAccuracy, annLogits, snnAccuracy } from '../../lib/train/evaluate';
+import { annAccuracy, snnAccuracy } from '../../lib/train/evaluate';
+import { annLogits } from '../../lib/ann/logits';
 import { maxAbsDiff, onBackend, useBackend, values } from '../helpers/tf';
 
 const CLASSES = 4;

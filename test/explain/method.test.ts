@@ -18,7 +18,7 @@ import { vggArch } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { SPIKING_LAYERS, SpikingVgg } from '../../lib/snn/network';
 import type { LayerName, SimulationObserver } from '../../lib/snn/observer';
-import { snnLogits } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { useBackend, values } from '../helpers/tf';
 
 beforeAll(() => useBackend('node'));

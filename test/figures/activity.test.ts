@@ -18,7 +18,7 @@ import { SpikeCounter } from '../../lib/metrics/spike-count';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { SPIKING_LAYERS } from '../../lib/snn/network';
-import { snnLogits } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { tinyRateContext } from '../helpers/figure-context';
 
 

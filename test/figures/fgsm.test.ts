@@ -10,7 +10,8 @@ import { normalisedL1OverSteps } from '../../lib/metrics/distance';
 import { CRAFTING_STEPS, figureFgsm, FGSM_FIGURE } from '../../lib/figures/fgsm';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
-import { annAccuracy, snnLogits } from '../../lib/train/evaluate';
+import { annAccuracy } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { tinyRateContext, tinySignedContext } from '../helpers/figure-context';
 
 

@@ -19,7 +19,7 @@ import { scaleFreeNormalise } from '../../lib/explain/heatmap';
 import { localizationError } from '../../lib/metrics/localization';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
-import { snnLogits } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { tinyRateContext } from '../helpers/figure-context';
 
 

@@ -7,7 +7,7 @@ import { boxOf } from '../../lib/data/dataset';
 import { choosePairs, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
-import { snnLogits } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { tinyRateContext, tinySignedContext } from '../helpers/figure-context';
 
 

@@ -12,6 +12,7 @@ import { figureFgsm } from '../../lib/figures/fgsm';
 import { figureGammaAblation } from '../../lib/figures/gamma';
 import { figureLocalization } from '../../lib/figures/localization';
 import { figureMultiObject } from '../../lib/figures/multi-object';
+import type { FigureResult } from '../../lib/figures/output';
 import { figureVariance } from '../../lib/figures/variance';
 import { Rng } from '../../lib/random';
 import { SpikingVgg } from '../../lib/snn/network';
@@ -29,12 +30,15 @@ async function context(withAlif: boolean): Promise<FigureContext> {
   return { ...ctx, dispose() { dispose(); net.dispose(); } };
 }
 
-/** Runs a figure on both contexts; returns the metrics of each. */
-async function both(run: (ctx: FigureContext) => Promise<{ metrics: Record<string, unknown>; rows: Record<string, unknown>[] }>) {
+type Outcome = { metrics: Record<string, unknown>; rows: Record<string, unknown>[] };
+
+/** Runs a figure on both contexts; returns the metrics and rows of each. */
+async function both(run: (ctx: FigureContext) => Promise<FigureResult>): Promise<{ two: Outcome; three: Outcome }> {
   const two = await context(false), three = await context(true);
+  const outcome = (r: FigureResult): Outcome => ({ metrics: r.metrics ?? {}, rows: (r.rows ?? []) as Record<string, unknown>[] });
   try {
     const a = await run(two), b = await run(three);
-    return { two: a, three: b };
+    return { two: outcome(a), three: outcome(b) };
   } finally {
     two.dispose();
     three.dispose();
@@ -73,7 +77,7 @@ describe('a third SNN in every figure', () => {
   }, 60_000);
 
   it('01 variance: every explanation, gradient ones included, for the third net; verdicts for the paper two only', async () => {
-    const { two, three } = await both(figureVariance);
+    const { two, three } = await both((ctx) => figureVariance(ctx));
     expect(three.metrics.surrogate).toEqual(two.metrics.surrogate);
     expect(three.metrics.conversion).toEqual(two.metrics.conversion);
     expect(claimIds(three.metrics)).toEqual(claimIds(two.metrics));

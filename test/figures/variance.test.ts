@@ -23,7 +23,7 @@ import { scaleFreeNormalise } from '../../lib/explain/heatmap';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { heatmapVariance, heatmapVarianceOverSteps } from '../../lib/metrics/variance';
 import { toSvg } from '../../lib/plot/render';
-import { snnLogits } from '../../lib/train/evaluate';
+import { snnLogits } from '../../lib/snn/logits';
 import { tinyRateContext } from '../helpers/figure-context';
 
 
