@@ -53,6 +53,17 @@ export interface SurrogateKernelAttrs {
 }
 
 /** The fused kernels (tensors in and out are ordinary tfjs tensors). */
+/** Scalars of one Adam step, as tfjs computes them (float32 when they reach the kernel). */
+export interface AdamKernelAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  /** 1 − β1^t and 1 − β2^t, read from tfjs's own float32 accumulators. */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+}
+
 export interface NativeKernels {
   /** LIF over T steps: currents [T·B, …], u0 [B, …] → spikes, the membranes spikes were read from (when `save`), final membrane. */
   lifForward(currents: tf.Tensor, u0: tf.Tensor, a: LifKernelAttrs, save: boolean): { spikes: tf.Tensor; membranes: tf.Tensor | null; final: tf.Tensor };
@@ -77,6 +88,8 @@ export interface NativeKernels {
   poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
+  /** One Adam step of a variable (tfjs's AdamOptimizer arithmetic, op for op in float32) → [new value, new m, new v]. */
+  adam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, a: AdamKernelAttrs): [tf.Tensor, tf.Tensor, tf.Tensor];
   /** TensorFlow's own ReLU gradient, dy · (y > 0) in one op (tfjs composes it from five: Step, IsNan, Greater, Select, Fill); bit-identical. */
   reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor;
   /**
@@ -223,6 +236,20 @@ function bind(backend: NodeBackend): NativeKernels {
     replicatePadGrad(dy) {
       const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);
       return dx as tf.Tensor4D;
+    },
+    adam(value, m, v, grad, a) {
+      const [w2, m2, v2] = backend.executeMultipleOutputs('SpikelensAdam', [
+        { name: 'beta1', type: FLOAT, value: a.beta1 },
+        // As tfjs multiplies by 1 − β (one float32 from the JS difference) and by −lr.
+        { name: 'one_minus_beta1', type: FLOAT, value: 1 - a.beta1 },
+        { name: 'beta2', type: FLOAT, value: a.beta2 },
+        { name: 'one_minus_beta2', type: FLOAT, value: 1 - a.beta2 },
+        { name: 'one_minus_acc_beta1', type: FLOAT, value: a.oneMinusAccBeta1 },
+        { name: 'one_minus_acc_beta2', type: FLOAT, value: a.oneMinusAccBeta2 },
+        { name: 'epsilon', type: FLOAT, value: a.epsilon },
+        { name: 'neg_lr', type: FLOAT, value: -a.learningRate },
+      ], [value, m, v, grad], 3);
+      return [w2, m2, v2];
     },
     reluGrad(dy, y) {
       const [dx] = backend.executeMultipleOutputs('ReluGrad', [{ name: 'T', type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT }], [dy, y], 1);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from './adam';
 import { batches, labelsTensor, toTensor, type Dataset } from '../data/dataset';
 import type { Rng } from '../random';
 import { assignCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
@@ -122,7 +123,7 @@ export async function train(task: TrainTask, o: TrainOptions): Promise<TrainResu
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const s = o.settings;
   const partial = `${o.checkpoint}.partial`;
-  const opt = s.optimizer === 'adam' ? tf.train.adam(s.lr, s.momentum, 0.999, 1e-8) : tf.train.momentum(s.lr, s.momentum);
+  const opt = s.optimizer === 'adam' ? adam(s.lr, s.momentum, 0.999, 1e-8) : tf.train.momentum(s.lr, s.momentum);
   // MomentumOptimizer caches −lr in a tensor (setLearningRate); Adam reads its field each step.
   const setLr = (lr: number) => {
     const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };

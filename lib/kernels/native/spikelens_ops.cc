@@ -833,6 +833,78 @@ class AlifBackwardOp : public OpKernel {
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensAlifBackward").Device(DEVICE_CPU), AlifBackwardOp);
 
+// ---- Adam: tfjs's AdamOptimizer.applyGradients for one variable, op by op in float32:
+//   m' = m·β1 + g·(1 − β1);  v' = v·β2 + g²·(1 − β2);
+//   w' = ((m' / (1 − β1^t)) / (sqrt(v' / (1 − β2^t)) + ε))·(−lr) + w.
+// The scalars arrive as float32 attrs computed as tfjs computes them (lib/kernels/native.ts).
+REGISTER_OP("SpikelensAdam")
+    .Input("value: float")
+    .Input("m: float")
+    .Input("v: float")
+    .Input("grad: float")
+    .Output("new_value: float")
+    .Output("new_m: float")
+    .Output("new_v: float")
+    .Attr("beta1: float")
+    .Attr("one_minus_beta1: float")
+    .Attr("beta2: float")
+    .Attr("one_minus_beta2: float")
+    .Attr("one_minus_acc_beta1: float")
+    .Attr("one_minus_acc_beta2: float")
+    .Attr("epsilon: float")
+    .Attr("neg_lr: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->input(0));
+      c->set_output(2, c->input(0));
+      return OkStatus();
+    });
+
+class AdamOp : public OpKernel {
+ public:
+  explicit AdamOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("beta1", &b1_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_beta1", &omb1_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("beta2", &b2_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_beta2", &omb2_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_acc_beta1", &omab1_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("one_minus_acc_beta2", &omab2_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &eps_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("neg_lr", &neg_lr_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& w = ctx->input(0);
+    for (int i = 1; i < 4; i++) {
+      OP_REQUIRES(ctx, ctx->input(i).shape() == w.shape(),
+                  errors::InvalidArgument("SpikelensAdam: input ", i, " has shape ", ctx->input(i).shape().DebugString(), ", the variable ", w.shape().DebugString()));
+    }
+    Tensor *nw = nullptr, *nm = nullptr, *nv = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, w.shape(), &nw));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, w.shape(), &nm));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(2, w.shape(), &nv));
+    const float *pw = w.flat<float>().data(), *pm = ctx->input(1).flat<float>().data(), *pv = ctx->input(2).flat<float>().data(), *pg = ctx->input(3).flat<float>().data();
+    float *ow = nw->flat<float>().data(), *om = nm->flat<float>().data(), *ov = nv->flat<float>().data();
+    const float b1 = b1_, omb1 = omb1_, b2 = b2_, omb2 = omb2_, omab1 = omab1_, omab2 = omab2_, eps = eps_, nlr = neg_lr_;
+    ParallelRange(ctx, w.NumElements(), 40, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) {
+        const float g = pg[i];
+        const float m = pm[i] * b1 + g * omb1;
+        const float v = pv[i] * b2 + (g * g) * omb2;
+        const float mh = m / omab1, vh = v / omab2;
+        om[i] = m;
+        ov[i] = v;
+        ow[i] = (mh / (std::sqrt(vh) + eps)) * nlr + pw[i];
+      }
+    });
+  }
+
+ private:
+  float b1_, omb1_, b2_, omb2_, omab1_, omab2_, eps_, neg_lr_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensAdam").Device(DEVICE_CPU), AdamOp);
+
+
 // ---------------------------------------------------------------------------------------------
 // An empty N-API module: lets Node's process.dlopen load the library (and so register the ops).
 #include <node_api.h>
