@@ -54,6 +54,15 @@ describe('params.yaml', () => {
     expect(errorOf(d)).toBe('params.yaml: explain.variant: expected one of paper, reference, got string "fast"');
   });
 
+  it('second_snn.figures takes figure names only, and may be empty', () => {
+    const d = base();
+    expect(loadParams('params.yaml', 'default').second_snn.figures).toEqual(['01-variance', '02-gamma-ablation', '03-spike-activity', '04-localization']);
+    d.second_snn.figures = ['04-localisation'];
+    expect(errorOf(d)).toMatch(/^params\.yaml: second_snn\.figures\[0\]: expected one of 01-variance, .*06-multi-object, got string "04-localisation"$/);
+    d.second_snn.figures = [];
+    expect(resolveParams(d, 'params.yaml').second_snn.figures).toEqual([]);
+  });
+
   it('list items are checked with their index', () => {
     const d = base();
     d.explain.layers = [4, 9];
