@@ -178,8 +178,8 @@ export interface LocalizationOptions {
 export interface LocalizationResult extends FigureResult {
   /** Flat rows of the sensitivity table (also in the metrics as `sensitivity.rows`). */
   sensitivity: SensitivityRow[];
-  /** Markdown: `claims` (Fig. 5c verdicts), `sensitivity` (verdict per option), `boxes`, `faithfulness`. */
-  tables: { claims: string; sensitivity: string; boxes: string; faithfulness: string };
+  /** Markdown: `claims` (Fig. 5c verdicts), `sensitivity` (verdict per option), `boxes`, `pointingByStep` (SAM's per-step maps), `faithfulness`. */
+  tables: { claims: string; sensitivity: string; boxes: string; pointingByStep: string; faithfulness: string };
 }
 
 /** Per image results of one (explanation, method) at one layer. */
@@ -205,6 +205,8 @@ interface Scores {
   area: number[];
   /** Share of the layer's cells that overlap the box (a random cell's hit rate), per boxed image. */
   pointArea: number[];
+  /** SAM only: pointing-game hits of each step's own map (not time-averaged), summed over the boxed images, per 0-based step. */
+  pointingByStep: number[];
   deletion: number[];
   insertion: number[];
 }
@@ -221,7 +223,7 @@ interface Source {
 /** The reference explanation: the ANN's Grad-CAM (Eq. 10's G, also scored on boxes and faithfulness). */
 const ANN_SOURCE = { name: 'ann_gradcam', explanation: 'ANN Grad-CAM', method: 'ann' } as const;
 
-const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], pointingUpsampled: [], energy: [], area: [], pointArea: [], deletion: [], insertion: [] });
+const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], pointingUpsampled: [], energy: [], area: [], pointArea: [], pointingByStep: [], deletion: [], insertion: [] });
 
 /** Key of a sensitivity option. */
 const optionKey = (choice: string, option: string) => `${choice}=${option}`;
@@ -320,6 +322,8 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
               const errors = errorsUnder(((Graw.get(layer) as HeatMap[])[b]), raw, settings, H, W);
               recordErrors(s, errors[0], raw);
               if (e === claimed) {
+                const box = boxes[b];
+                if (box) raw.forEach((m, t) => { s.pointingByStep[t] = (s.pointingByStep[t] ?? 0) + (pointingGameOnGrid(scaleFreeNormalise(m), box, H, W) ? 1 : 0); });
                 alternatives.forEach((a, j) => pushTo(s.variants, a.key, errors[j + 1].value));
                 const included = includedAt >= 0 ? errors[includedAt + 1] : null;
                 if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
@@ -459,6 +463,12 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
   metrics.chance = chanceValue;
   metrics.pointing_chance = pointingChance;
   metrics.box_scores = boxScores;
+  // SAM's pointing game step by step, each step's own map: where in the run it localizes.
+  const byStep: Record<string, Record<string, number[]>> = {};
+  for (const [name, src] of sources) {
+    for (const [layer, sc] of src.byLayer) if (sc.pointingByStep.length && sc.pointing.length) (byStep[name] ??= {})[layer] = sc.pointingByStep.map((h) => h / sc.pointing.length);
+  }
+  metrics.pointing_game_by_step = byStep;
 
   // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
   // Fig. 5c is about the paper's two SNNs: verdicts for those; a further model gets its numbers.
@@ -526,6 +536,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     claims: claimsTable(claims),
     sensitivity: sensitivityTable(sensitivity, claims),
     boxes: boxTable(boxScores, sources),
+    pointingByStep: pointingByStepTable(byStep, pointing, sources),
     faithfulness: faithfulnessTable(faithResults, sources),
   };
   return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png }, sensitivity, tables };
@@ -802,6 +813,17 @@ function boxTable(box: Record<string, Record<string, Record<string, unknown>>>, 
   ]));
   if (body.length === 0) return '_no boxed images_';
   return markdownTable(['explanation', 'layer', 'n', 'pointing game, layer grid [95 % CI]', 'random cell', 'pointing game, upsampled [95 % CI]', 'energy in box [95 % CI]', 'box area share', 'energy − area [95 % CI]'], body);
+}
+
+/** SAM's pointing game per step: at step 2, its best step, halfway, the last step, and the time-averaged map's. */
+function pointingByStepTable(byStep: Record<string, Record<string, number[]>>, averaged: Record<string, Record<string, number>>, sources: ReadonlyMap<string, Source>): string {
+  const body = Object.entries(byStep).flatMap(([name, byLayer]) => Object.entries(byLayer).map(([layer, v]) => {
+    const best = v.indexOf(Math.max(...v));
+    const at = (t: number) => `${fmt(v[t])} (t = ${t + 1})`;
+    return [sourceName(sources, name), layer, String(v.length), v.length > 1 ? at(1) : '—', at(best), at(Math.floor((v.length - 1) / 2)), at(v.length - 1), fmt(averaged[name]?.[layer] ?? NaN)];
+  }));
+  if (body.length === 0) return '_no boxed images_';
+  return markdownTable(['explanation', 'layer', 'T', 'step 2', 'best step', 'halfway', 'last step', 'time-averaged map'], body);
 }
 
 function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {

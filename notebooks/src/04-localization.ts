@@ -118,6 +118,14 @@ if (artefact) {
 await sl.showChart(result.charts[1]);
 tslab.display.markdown(result.tables.boxes);
 // %% md
+// ## SAM's pointing game step by step
+// The box scores above use the time-averaged map. Here each step's own SAM map is scored on the
+// layer's grid (`pointing_game_by_step` in the JSON, per 1-based step; step 1 is empty by
+// definition). Where the per-step hit rate falls as the run goes on, a longer run averages in
+// more of the late, less localized maps: the time-averaged score depends on T.
+// %%
+tslab.display.markdown(result.tables.pointingByStep);
+// %% md
 // ## Faithfulness: deletion and insertion
 // Petsiuk et al. (2018): pixels are ranked by the (time-averaged, upsampled) map; **deletion**
 // sets them to black (the scenes' background), most salient first, in 8 steps, and the area

@@ -155,6 +155,19 @@ describe('figure 04: localization', () => {
     expect(boxClaims).toHaveLength(6 * 3 * 2);
     expect(boxClaims.find((c) => c.id === 'energy_above_area_sam_surrogate_conv6')?.value).toBeCloseTo(boxScores.sam_surrogate.conv6.energy_minus_area.value, 10);
 
+    // SAM's pointing game step by step, for both SNNs at every layer: one hit rate per step of each
+    // model's T; step 1 is empty (SAM has no earlier spikes), so it hits nothing.
+    const byStep = metrics.pointing_game_by_step as Record<string, Record<string, number[]>>;
+    expect(Object.keys(byStep).sort()).toEqual(['sam_conversion', 'sam_surrogate']);
+    expect(byStep.sam_surrogate.conv6).toHaveLength(4);
+    expect(byStep.sam_conversion.conv4).toHaveLength(6);
+    for (const byLayer of Object.values(byStep)) {
+      for (const v of Object.values(byLayer)) {
+        expect(v[0]).toBe(0);
+        for (const x of v) expect(x >= 0 && x <= 1 && Math.abs(x * boxScores.sam_surrogate.conv6.n - Math.round(x * boxScores.sam_surrogate.conv6.n)) < 1e-9).toBe(true);
+      }
+    }
+
     // Faithfulness at conv6 (default layer), K = 8, images within the budget; AUCs of probabilities in [0, 1].
     const faith = metrics.faithfulness as { settings: Record<string, unknown>; results: Record<string, Record<string, any>> };
     expect(faith.settings).toMatchObject({ layers: ['conv6'], steps: 8, baseline: 0, image_steps_budget: 360, enabled: true });
@@ -177,6 +190,7 @@ describe('figure 04: localization', () => {
     expect(lines(r.tables.sensitivity)).toBe(2 + LOCALIZATION_CHOICES.reduce((a, c) => a + c.options.length, 0));
     expect(lines(r.tables.boxes)).toBe(2 + 6 * 3);
     expect(lines(r.tables.faithfulness)).toBe(2 + 6);
+    expect(lines(r.tables.pointingByStep)).toBe(2 + 2 * 3);
     expect(r.tables.boxes).toContain('| Firing rate (conversion) | conv4 |');
     expect(r.tables.sensitivity).toContain('1e-7 (default)');
 
