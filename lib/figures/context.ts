@@ -57,7 +57,7 @@ export function modelShortName(name: string): string {
   return name === 'conversion' ? 'conv.' : name.replace(/^surrogate/, 'surr.');
 }
 
-/** One-letter tag of a model in grid headers: S(urrogate), C(onversion), else the neuron's initial (A for surrogate-alif). */
+/** Tag of a model in grid headers: A(NN), S(urrogate), C(onversion), else S-<neuron> ('S-alif' for surrogate-alif). */
 export function modelTag(name: string): string {
   if (name === 'ann') return 'A';
   if (name === 'surrogate') return 'S';
@@ -103,7 +103,7 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
   const snn = loadSnn(snnFile);
   const converted = loadSnn(convFile);
   const snn2 = loadSnn(snn2File);
-  const metas: Array<[string, ModelMeta]> = [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta], [snn2File, snn2.meta]];
+  const metas: CheckpointModel[] = [[annFile, annLoaded.meta], [snnFile, snn.meta], [convFile, converted.meta], [snn2File, snn2.meta, 'second_snn.timesteps']];
   const settings = checkpointSettings(name, params, metas);
   for (const [file, meta] of metas) {
     const size = meta.image_size ?? [val.height, val.width];
@@ -147,13 +147,16 @@ export function inputImage(ds: Dataset, i: number): RgbImage {
   return rgbImage(ds.images.subarray(i * n, (i + 1) * n), ds.height, ds.width, 3);
 }
 
+/** A checkpoint, its metadata and, when not the default for its kind (snn.timesteps / convert.timesteps), the params key its T is asked under. */
+export type CheckpointModel = [file: string, meta: ModelMeta, timestepsKey?: 'snn.timesteps' | 'second_snn.timesteps' | 'convert.timesteps'];
+
 /**
  * The encoder and T each model was trained with, read from its checkpoint; where params.yaml asks
  * for something else the checkpoint wins and a note says so (running a T = 8 network at T = 4, or
  * feeding `rate` spikes to a `signed`-trained network, would quietly measure another model).
  * Models trained on different encoders cannot be compared: that is an error naming the files.
  */
-export function checkpointSettings(figure: string, params: Params, models: Array<[string, ModelMeta]>): { encoder: EncoderVariant; timesteps: Map<string, number> } {
+export function checkpointSettings(figure: string, params: Params, models: readonly CheckpointModel[]): { encoder: EncoderVariant; timesteps: Map<string, number> } {
   const encoders = new Map<string, EncoderVariant>();
   for (const [file, meta] of models) if (meta.encoder === 'rate' || meta.encoder === 'signed') encoders.set(file, meta.encoder);
   const kinds = new Set(encoders.values());
@@ -161,13 +164,12 @@ export function checkpointSettings(figure: string, params: Params, models: Array
   const encoder = [...kinds][0] ?? params.encode.variant;
   if (encoder !== params.encode.variant) console.error(`${figure}: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${encoder}; using ${encoder}`);
   const timesteps = new Map<string, number>();
-  for (const [file, meta] of models) {
+  for (const [file, meta, asKey] of models) {
     const T = meta.snn?.timesteps;
     if (typeof T !== 'number') continue;
     timesteps.set(file, T);
-    const second = path.basename(file) === 'snn2.ckpt';
-    const asked = meta.kind === 'snn-converted' ? params.convert.timesteps : second ? params.second_snn.timesteps : params.snn.timesteps;
-    const key = meta.kind === 'snn-converted' ? 'convert.timesteps' : second ? 'second_snn.timesteps' : 'snn.timesteps';
+    const key = asKey ?? (meta.kind === 'snn-converted' ? 'convert.timesteps' : 'snn.timesteps');
+    const asked = key === 'convert.timesteps' ? params.convert.timesteps : key === 'second_snn.timesteps' ? params.second_snn.timesteps : params.snn.timesteps;
     if (asked !== T) console.error(`${figure}: note: params.yaml says ${key} = ${asked}, ${file} was made with T = ${T}; running it at T = ${T}`);
   }
   return { encoder, timesteps };

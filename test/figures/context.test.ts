@@ -28,6 +28,21 @@ describe('checkpointSettings: figures run each model as it was trained', () => {
     }
   });
 
+  it('checks the second SNN against second_snn.timesteps, not snn.timesteps', () => {
+    const notes: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((l: string) => { notes.push(l); });
+    try {
+      const enc = params.encode.variant;
+      const T2 = params.second_snn.timesteps;
+      checkpointSettings('fig', params, [['s2.ckpt', meta('snn-surrogate', enc, T2), 'second_snn.timesteps']]);
+      expect(notes).toEqual([]);
+      checkpointSettings('fig', params, [['s2.ckpt', meta('snn-surrogate', enc, T2 + 1), 'second_snn.timesteps']]);
+      expect(notes).toEqual([`fig: note: params.yaml says second_snn.timesteps = ${T2}, s2.ckpt was made with T = ${T2 + 1}; running it at T = ${T2 + 1}`]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('refuses models trained on different encoders, naming the files', () => {
     expect(() => checkpointSettings('fig', params, [['a.ckpt', meta('ann', 'rate')], ['s.ckpt', meta('snn-surrogate', 'signed', 8)]]))
       .toThrow('fig: the models were trained on different spike encoders (a.ckpt: rate, s.ckpt: signed); rerun the pipeline (dvc repro)');
