@@ -55,6 +55,7 @@ const SCHEMA = obj({
   }),
   encode: obj({
     variant: str('spike encoder: signed (authors\' code) or rate (paper text)', ['signed', 'rate'] as const),
+    normalisation: str('statistics the signed encoder normalises pixels with: dataset (the training set\'s per-channel mean/std, as the authors do for their data) or imagenet (ImageNet\'s, the authors\' values for Tiny-ImageNet)', ['dataset', 'imagenet'] as const),
   }),
   snn: obj({
     width: num('channel multiplier of VGG11 (1 = 64..512 channels); the ANN uses it too', { min: 0.01, max: 1 }),

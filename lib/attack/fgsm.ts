@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../train/loss';
 import type { AnnVgg } from '../ann/vgg11';
 import { batches, labelsTensor, toTensor, type Dataset } from '../data/dataset';
-import { createEncoder, expectedSpikes, IMAGENET_STD, type EncoderVariant } from '../data/encode';
+import { createEncoder, encoderNormalisation, expectedSpikes, type EncoderSpec } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import { unroll, type SpikeSource } from '../snn/simulate';
 import { annLogits } from '../ann/logits';
@@ -42,8 +42,8 @@ import type { Rng } from '../random';
  * always evaluates the adversarial images over `timesteps`.
  */
 export type AttackModel =
-  | { kind: 'ann'; ann: AnnVgg; variant: EncoderVariant }
-  | { kind: 'snn'; net: SpikingVgg; variant: EncoderVariant; timesteps: number; craftingTimesteps?: number; rng: Rng };
+  | { kind: 'ann'; ann: AnnVgg; variant: EncoderSpec }
+  | { kind: 'snn'; net: SpikingVgg; variant: EncoderSpec; timesteps: number; craftingTimesteps?: number; rng: Rng };
 
 /** Labels as an int32 tensor [B] or plain numbers. */
 export type Labels = tf.Tensor1D | ArrayLike<number>;
@@ -151,9 +151,10 @@ export async function accuracyUnderAttack(model: AttackModel, ds: Dataset, epsil
  * ∂e/∂x_c = 1/(2·std_c), a straight-through estimator of the clip (see the file comment: the true
  * derivative is 0 on saturated pixels, which FGSM would then never move). `rate`: e = x, ∂e/∂x = 1.
  */
-export function attackExpectedSpikes(variant: EncoderVariant, images01: tf.Tensor4D): tf.Tensor4D {
-  if (variant === 'rate') return expectedSpikes(variant, images01);
-  const slope = IMAGENET_STD.map((s) => 1 / (2 * s));
+export function attackExpectedSpikes(variant: EncoderSpec, images01: tf.Tensor4D): tf.Tensor4D {
+  const stats = encoderNormalisation(variant);
+  if (!stats) return expectedSpikes(variant, images01);
+  const slope = stats.std.map((s) => 1 / (2 * s));
   const through = tf.customGrad(((x: tf.Tensor4D) => ({
     value: expectedSpikes(variant, x),
     gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor1d(slope))],

@@ -11,6 +11,8 @@ import { loadAnn } from '../train/store';
 import { Rng } from '../random';
 import { snnAccuracy } from '../train/evaluate';
 import { saveCheckpoint } from '../train/checkpoint';
+import { describeEncoder, sameEncoder } from '../data/encode';
+import { encoderFromMeta, encoderMeta, encoderSpecFor } from '../data/normalisation';
 import { parseArgs, runMain, secondsSince, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/convert.ts [--params params.yaml] [--data data/prepared] [--ann data/checkpoints/ann.ckpt] [--out data/checkpoints/converted.ckpt] [--metrics reports/metrics/convert.json]';
@@ -22,20 +24,23 @@ runMain('convert', async () => {
   const t0 = performance.now();
   const { train: trainSet, val: valSet } = loadSplits(args.data);
   const { model: ann, meta } = loadAnn(args.ann);
+  const encoder = encoderSpecFor(p.encode.variant, p.encode.normalisation, trainSet);
+  const trainedOn = encoderFromMeta(meta, args.ann);
+  if (trainedOn && !sameEncoder(trainedOn, encoder)) throw new Error(`${args.ann}: trained on ${describeEncoder(trainedOn)} input, params.yaml asks for ${describeEncoder(encoder)}; rerun train-ann (dvc repro)`);
   const rng = new Rng(p.seed).fork('convert');
   const pick = rng.fork('batch').permutation(trainSet.size).slice(0, Math.min(p.convert.balance_images, trainSet.size));
   const batch = toTensor(trainSet, pick);
   console.error(`convert: balancing ${1 + 8} layers on ${pick.length} training images × ${p.convert.balance_steps} steps, scale ${p.convert.scale}`);
   const { net, maxCurrents } = await convertAnn(ann, batch, {
-    variant: p.encode.variant, steps: p.convert.balance_steps, scale: p.convert.scale, percentile: p.convert.percentile, order: p.snn.order, rng, log: (l) => console.error(l),
+    variant: encoder, steps: p.convert.balance_steps, scale: p.convert.scale, percentile: p.convert.percentile, order: p.snn.order, rng, log: (l) => console.error(l),
   });
   batch.dispose();
   const balanceSeconds = secondsSince(t0);
   console.error(`convert: evaluating the converted SNN on ${valSet.size} images at T = ${p.convert.timesteps}`);
-  const acc = await snnAccuracy(net, valSet, p.encode.variant, p.convert.timesteps, rng.fork('eval'), 32);
+  const acc = await snnAccuracy(net, valSet, encoder, p.convert.timesteps, rng.fork('eval'), 32);
   await saveCheckpoint(args.out, net.namedVariables(), {
     kind: 'snn-converted', arch: meta.arch, snn: { ...net.config, timesteps: p.convert.timesteps }, classNames: meta.classNames,
-    encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width], maxCurrents,
+    ...encoderMeta(encoder), profile: p.profile, image_size: [trainSet.height, trainSet.width], maxCurrents,
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: acc, timesteps: p.convert.timesteps,

@@ -9,7 +9,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend } from '../backend';
 import { loadDataset, pixelsToTensor } from '../data/dataset';
-import { ENCODER_VARIANTS, type EncoderVariant } from '../data/encode';
+import { ENCODER_VARIANTS, describeEncoder, encoderVariant, sameEncoder, type EncoderSpec, type EncoderVariant } from '../data/encode';
+import { encoderFromMeta } from '../data/normalisation';
 import { resizeBilinear, toRaster, toRgbBytes } from '../data/raster';
 import { convLayer, type ConvLayer } from '../explain/gradcam';
 import { SAM_DEFAULT_GAMMA, type SamVariant } from '../explain/sam';
@@ -63,7 +64,7 @@ label: it shows where the network spikes.
                 --class); registered: ${METHOD_IDS}. A class-specific method without --class
                 explains the predicted class
   --seed        seed of the Poisson encoder (default 42)
-  --encoder     signed or rate (default: the checkpoint's, else signed)
+  --encoder     signed or rate (default: the checkpoint's, with its normalisation; else signed)
   --size        longer side the network sees (default: the checkpoint's training size, e.g. 64)
   --max-megapixels  refuse larger images (default ${DEFAULT_MAX_MEGAPIXELS})`;
 
@@ -156,9 +157,11 @@ runMain('explain', async () => {
   const T = args.steps === '' ? trainedT : parseNumber('--steps', args.steps, isCount, 'a positive integer');
   if (!torch && T !== trainedT) console.error(`explain: note: ${args.checkpoint} was made with T = ${trainedT}; running it at T = ${T} as asked (its maps and prediction at another T may differ)`);
   if (torch) console.error(`explain: ${args.checkpoint}: PyTorch VGG11 SNN, channels ${meta.arch.channels.join('/')}, ${meta.arch.classes} classes, λ = ${meta.snn?.leak}, θ = ${[...new Set(meta.snn?.thresholds)].join('/')}, ${meta.snn?.reset} reset, T = ${T}`);
-  const encoder = (args.encoder || (typeof meta.encoder === 'string' ? meta.encoder : torch ? 'rate' : 'signed')) as EncoderVariant;
-  if (!ENCODER_VARIANTS.includes(encoder)) throw new Error(`--encoder: '${encoder}' is not one of ${ENCODER_VARIANTS.join(', ')}`);
-  if (typeof meta.encoder === 'string' && encoder !== meta.encoder) console.error(`explain: note: ${args.checkpoint} was trained on ${meta.encoder} spikes; encoding with ${encoder} as asked`);
+  if (args.encoder && !ENCODER_VARIANTS.includes(args.encoder as EncoderVariant)) throw new Error(`--encoder: '${args.encoder}' is not one of ${ENCODER_VARIANTS.join(', ')}`);
+  const trainedOn = encoderFromMeta(meta, args.checkpoint);
+  // The checkpoint's own encoder (with its normalisation) unless --encoder asks for another variant.
+  const encoder: EncoderSpec = args.encoder && (!trainedOn || args.encoder !== encoderVariant(trainedOn)) ? (args.encoder as EncoderVariant) : trainedOn ?? (torch ? 'rate' : 'signed');
+  if (trainedOn && !sameEncoder(encoder, trainedOn)) console.error(`explain: note: ${args.checkpoint} was trained on ${describeEncoder(trainedOn)} spikes; encoding with ${describeEncoder(encoder)} as asked`);
   const classes = meta.arch.classes;
   if (picked !== null && picked >= classes) throw new Error(`--class: ${picked} is not a class of this checkpoint (0..${classes - 1})`);
 

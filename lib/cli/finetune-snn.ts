@@ -23,6 +23,8 @@ import { secondSnnConfigFromParams, snnConfigFromParams } from '../train/snn-con
 import { LR_MILESTONES } from '../train/schedule';
 import { loadSnn } from '../train/store';
 import { snnTask } from '../train/tasks';
+import { describeEncoder, sameEncoder } from '../data/encode';
+import { encoderFromMeta, encoderMeta, encoderSpecFor } from '../data/normalisation';
 import { parseArgs, runMain, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/finetune-snn.ts [--params params.yaml] [--data data/prepared] [--from data/checkpoints/snn-pretrained.ckpt] [--out data/checkpoints/snn.ckpt] [--metrics reports/metrics/finetune-snn.json] [--network first|second]';
@@ -45,6 +47,9 @@ runMain(STAGE, async () => {
   const { timesteps: fromT, neuron: _n0, surrogate: _s0, ...stored } = source.model.config;
   const stale = differences(stored, fixed);
   if (stale.length) throw new Error(`${args.from}: trained with other settings than params.yaml asks for (${stale.join('; ')}); rerun train-snn (dvc repro)`);
+  const encoder = encoderSpecFor(p.encode.variant, p.encode.normalisation, trainSet);
+  const trainedOn = encoderFromMeta(source.meta, args.from);
+  if (trainedOn && !sameEncoder(trainedOn, encoder)) throw new Error(`${args.from}: trained on ${describeEncoder(trainedOn)} input, params.yaml asks for ${describeEncoder(encoder)}; rerun train-snn (dvc repro)`);
   const net = source.model.adapted({ timesteps: target.timesteps, neuron: target.neuron, surrogate: target.surrogate });
   source.model.dispose();
   const T = target.timesteps;
@@ -52,17 +57,17 @@ runMain(STAGE, async () => {
   const lr = second ? p.second_snn.lr : p.train_snn.finetune_lr;
   const neuron = second ? p.second_snn.neuron : p.snn.neuron;
   const rng = new Rng(p.seed).fork(STAGE);
-  const meta = { kind: 'snn-surrogate', arch: target.arch, snn: target, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width], pretrained_timesteps: fromT };
+  const meta = { kind: 'snn-surrogate', arch: target.arch, snn: target, classNames: trainSet.classNames, ...encoderMeta(encoder), profile: p.profile, image_size: [trainSet.height, trainSet.width], pretrained_timesteps: fromT };
   console.error(`${STAGE}: ${args.from} (T = ${fromT}) → T = ${T}, ${neuron}, ${p.snn.surrogate} surrogate: ${epochs} epochs at lr ${lr}`);
   let result: { val_accuracy: number; seconds: number; epochs: unknown[] };
   if (epochs > 0) {
-    result = await train({ ...snnTask(net, p.encode.variant, T, rng.fork('eval'), trainSet, p.train_snn.calibration_images), name: STAGE }, {
+    result = await train({ ...snnTask(net, encoder, T, rng.fork('eval'), trainSet, p.train_snn.calibration_images), name: STAGE }, {
       settings: { ...p.train_snn, epochs, lr, lr_milestones: [...LR_MILESTONES] }, train: trainSet, val: valSet, rng, checkpoint: args.out, meta,
     });
   } else {
     const t0 = performance.now();
-    if (T !== fromT && p.train_snn.calibration_images > 0) calibrateBntt(net, trainSet, p.encode.variant, T, rng.fork('eval').fork('calibrate'), p.train_snn.calibration_images);
-    const val_accuracy = await snnAccuracy(net, valSet, p.encode.variant, T, rng.fork('eval'));
+    if (T !== fromT && p.train_snn.calibration_images > 0) calibrateBntt(net, trainSet, encoder, T, rng.fork('eval').fork('calibrate'), p.train_snn.calibration_images);
+    const val_accuracy = await snnAccuracy(net, valSet, encoder, T, rng.fork('eval'));
     await saveCheckpoint(args.out, net.namedVariables(), meta);
     result = { val_accuracy, seconds: (performance.now() - t0) / 1000, epochs: [] };
   }

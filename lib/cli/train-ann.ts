@@ -14,6 +14,8 @@ import { train } from '../train/loop';
 import { annTask } from '../train/tasks';
 import { annAccuracy } from '../train/evaluate';
 import { saveCheckpoint } from '../train/checkpoint';
+import { describeEncoder } from '../data/encode';
+import { encoderMeta, encoderSpecFor } from '../data/normalisation';
 import { parseArgs, runMain, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/train-ann.ts [--params params.yaml] [--data data/prepared] [--out data/checkpoints/ann.ckpt] [--metrics reports/metrics/train-ann.json]';
@@ -24,19 +26,20 @@ runMain('train-ann', async () => {
   const { params: p, backend } = await startStage('train-ann', args.params);
   const { train: trainSet, val: valSet } = loadSplits(args.data);
   const arch = vggArch(p.snn.width, trainSet.classNames.length, 3, p.snn.padding);
+  const encoder = encoderSpecFor(p.encode.variant, p.encode.normalisation, trainSet);
   const rng = new Rng(p.seed).fork('train-ann');
   const ann = AnnVgg.create(arch, rng.fork('init'));
-  console.error(`train-ann: VGG11 ×${p.snn.width} (${arch.channels.join('/')}, fc ${arch.hidden}), ${trainSet.size} train / ${valSet.size} val images, ${p.train_ann.epochs} epochs`);
-  const result = await train(annTask(ann, p.encode.variant, p.train_ann.dropout, trainSet, 512, rng.fork('eval')), {
+  console.error(`train-ann: VGG11 ×${p.snn.width} (${arch.channels.join('/')}, fc ${arch.hidden}), ${describeEncoder(encoder)} input, ${trainSet.size} train / ${valSet.size} val images, ${p.train_ann.epochs} epochs`);
+  const result = await train(annTask(ann, encoder, p.train_ann.dropout, trainSet, 512, rng.fork('eval')), {
     settings: p.train_ann, train: trainSet, val: valSet, rng, checkpoint: `${args.out}.bn`,
-    meta: { kind: 'ann-training', arch, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width] },
+    meta: { kind: 'ann-training', arch, classNames: trainSet.classNames, ...encoderMeta(encoder), profile: p.profile, image_size: [trainSet.height, trainSet.width] },
   });
   // Fold the batch norms into weights + biases: same function, and the form Grad-CAM and
   // conversion use. Its accuracy is measured again rather than assumed.
   const folded = ann.folded();
-  const foldedAcc = await annAccuracy(folded, valSet, p.encode.variant);
+  const foldedAcc = await annAccuracy(folded, valSet, encoder);
   await saveCheckpoint(args.out, folded.namedVariables(), {
-    kind: 'ann', arch, biases: true, classNames: trainSet.classNames, encoder: p.encode.variant, profile: p.profile, image_size: [trainSet.height, trainSet.width], epochs: result.epochs,
+    kind: 'ann', arch, biases: true, classNames: trainSet.classNames, ...encoderMeta(encoder), profile: p.profile, image_size: [trainSet.height, trainSet.width], epochs: result.epochs,
   });
   writeJsonAtomic(args.metrics, {
     profile: p.profile, backend: backend.choice, val_accuracy: foldedAcc, val_accuracy_before_folding: result.val_accuracy,

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnnVgg } from '../ann/vgg11';
-import { createEncoder, type EncoderVariant } from '../data/encode';
+import { createEncoder, type EncoderSpec } from '../data/encode';
 import type { NeuronOrder } from '../snn/lif';
 import { SPIKING_LAYERS, SpikingVgg, type SnnState } from '../snn/network';
 import { defaultChunk } from '../snn/simulate';
@@ -23,7 +23,7 @@ import { copyVariable, type VggWeights } from '../model/vgg';
 import type { Rng } from '../random';
 
 export interface BalanceOptions {
-  variant: EncoderVariant;
+  variant: EncoderSpec;
   /** Steps simulated per layer while balancing (paper: 500). */
   steps: number;
   /** Global factor on all thresholds. */

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnnVgg } from '../ann/vgg11';
-import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
+import { createEncoder, expectedSpikes, type EncoderSpec } from '../data/encode';
 import { CONV_LAYERS, convOutputSize } from '../model/vgg';
 import type { SpikingVgg } from '../snn/network';
 import type { LayerName, SimulationObserver } from '../snn/observer';
@@ -123,7 +123,7 @@ export interface CamOptions {
   /** One per image: a class index (the ground-truth label, as in the paper) or a `CamTarget`. Default: the predicted class. */
   targets?: readonly TargetSpec[];
   /** The encoder whose expected spikes the ANN sees / whose spikes the SNN sees. */
-  variant: EncoderVariant;
+  variant: EncoderSpec;
 }
 
 /** Options of the SNN: steps and the seeded Poisson encoder. */

@@ -19,7 +19,7 @@
  * The registry of methods the figures show is `registry.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { EncoderVariant } from '../data/encode';
+import type { EncoderSpec } from '../data/encode';
 import { Rng } from '../random';
 import type { SpikingVgg } from '../snn/network';
 import type { LayerName, SimulationObserver } from '../snn/observer';
@@ -49,7 +49,7 @@ export interface ExplainRequest {
   net: SpikingVgg;
   /** [B, H, W, 3] on the 0..1 scale (not Poisson-encoded: the method encodes with `variant` and `rng`). */
   images: tf.Tensor4D;
-  variant: EncoderVariant;
+  variant: EncoderSpec;
   timesteps: number;
   /** Layers to explain (`'conv4'`, …; a gradient method takes conv layers only). */
   layers: readonly LayerName[];

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { boxOf, toTensor, type Dataset } from '../data/dataset';
-import type { EncoderVariant } from '../data/encode';
+import type { EncoderSpec } from '../data/encode';
 import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { SpikeActivationMap, type SamVariant } from '../explain/sam';
 import type { ConvLayer } from '../explain/gradcam';
@@ -24,7 +24,7 @@ import { chunks, inputImage } from './context';
 
 /** How SAM is run for the artefact measurements. */
 export interface ArtefactOptions {
-  variant: EncoderVariant;
+  variant: EncoderSpec;
   timesteps: number;
   layers: readonly ConvLayer[];
   gamma: number;

@@ -7,7 +7,8 @@
 import * as path from 'path';
 import { initBackend, type BackendInfo } from '../backend';
 import { assertSameClasses, loadDataset, type Dataset } from '../data/dataset';
-import type { EncoderVariant } from '../data/encode';
+import { describeEncoder, encoderVariant, sameEncoder, type EncoderSpec } from '../data/encode';
+import { encoderFromMeta } from '../data/normalisation';
 import type { AnnVgg } from '../ann/vgg11';
 import { loadAnn, loadSnn, type ModelMeta } from '../train/store';
 import { loadParams, type Params } from '../params';
@@ -75,7 +76,7 @@ export interface FigureContext {
   indices: number[];
   ann: AnnVgg;
   snns: SpikingModel[];
-  variant: EncoderVariant;
+  variant: EncoderSpec;
   classNames: string[];
   /** The figure's own random stream (forked from the params seed and the figure name). */
   rng: Rng;
@@ -156,13 +157,16 @@ export type CheckpointModel = [file: string, meta: ModelMeta, timestepsKey?: 'sn
  * feeding `rate` spikes to a `signed`-trained network, would quietly measure another model).
  * Models trained on different encoders cannot be compared: that is an error naming the files.
  */
-export function checkpointSettings(figure: string, params: Params, models: readonly CheckpointModel[]): { encoder: EncoderVariant; timesteps: Map<string, number> } {
-  const encoders = new Map<string, EncoderVariant>();
-  for (const [file, meta] of models) if (meta.encoder === 'rate' || meta.encoder === 'signed') encoders.set(file, meta.encoder);
-  const kinds = new Set(encoders.values());
-  if (kinds.size > 1) throw new Error(`${figure}: the models were trained on different spike encoders (${[...encoders].map(([f, e]) => `${f}: ${e}`).join(', ')}); rerun the pipeline (dvc repro)`);
-  const encoder = [...kinds][0] ?? params.encode.variant;
-  if (encoder !== params.encode.variant) console.error(`${figure}: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${encoder}; using ${encoder}`);
+export function checkpointSettings(figure: string, params: Params, models: readonly CheckpointModel[]): { encoder: EncoderSpec; timesteps: Map<string, number> } {
+  const encoders = new Map<string, EncoderSpec>();
+  for (const [file, meta] of models) {
+    const spec = encoderFromMeta(meta, file);
+    if (spec) encoders.set(file, spec);
+  }
+  const specs = [...encoders.values()];
+  if (specs.some((s) => !sameEncoder(s, specs[0]))) throw new Error(`${figure}: the models were trained on different spike encoders (${[...encoders].map(([f, e]) => `${f}: ${describeEncoder(e)}`).join(', ')}); rerun the pipeline (dvc repro)`);
+  const encoder = specs[0] ?? params.encode.variant;
+  if (encoderVariant(encoder) !== params.encode.variant) console.error(`${figure}: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${describeEncoder(encoder)}; using that`);
   const timesteps = new Map<string, number>();
   for (const [file, meta, asKey] of models) {
     const T = meta.snn?.timesteps;

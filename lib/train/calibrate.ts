@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, toTensor, type Dataset } from '../data/dataset';
-import { createEncoder, type EncoderVariant } from '../data/encode';
+import { createEncoder, type EncoderSpec } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import type { AnnVgg } from '../ann/vgg11';
 import { expectedSpikes } from '../data/encode';
@@ -31,7 +31,7 @@ function overTrainingImages(ds: Dataset, rng: Rng, images: number, batchSize: nu
 }
 
 /** Recomputes every BNTT layer's running statistics from `images` training images. */
-export function calibrateBntt(net: SpikingVgg, ds: Dataset, variant: EncoderVariant, timesteps: number, rng: Rng, images = 512, batchSize = 64): void {
+export function calibrateBntt(net: SpikingVgg, ds: Dataset, variant: EncoderSpec, timesteps: number, rng: Rng, images = 512, batchSize = 64): void {
   if (!net.bntt) return;
   overTrainingImages(ds, rng, images, batchSize, (x, b) => {
     const enc = createEncoder(variant, x, rng.fork(`calibrate${b}`));
@@ -42,7 +42,7 @@ export function calibrateBntt(net: SpikingVgg, ds: Dataset, variant: EncoderVari
 }
 
 /** The same for the ANN's batch norms (before folding them into the weights). No dropout. */
-export function calibrateAnnNorms(ann: AnnVgg, ds: Dataset, variant: EncoderVariant, rng: Rng, images = 512, batchSize = 64): void {
+export function calibrateAnnNorms(ann: AnnVgg, ds: Dataset, variant: EncoderSpec, rng: Rng, images = 512, batchSize = 64): void {
   if (!ann.norms) return;
   overTrainingImages(ds, rng, images, batchSize, (x) => { ann.forward(expectedSpikes(variant, x), { training: true }); });
   for (const n of ann.norms) n.commitAverage();

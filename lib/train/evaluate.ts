@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batches, toTensor, type Dataset } from '../data/dataset';
-import type { EncoderVariant } from '../data/encode';
+import type { EncoderSpec } from '../data/encode';
 import { annLogits } from '../ann/logits';
 import type { AnnVgg } from '../ann/vgg11';
 import { snnLogits } from '../snn/logits';
@@ -25,11 +25,11 @@ async function accuracy(ds: Dataset, batchSize: number, logitsOf: (x: tf.Tensor4
 }
 
 /** ANN top-1 accuracy in [0, 1]. */
-export function annAccuracy(ann: AnnVgg, ds: Dataset, variant: EncoderVariant, batchSize = 64): Promise<number> {
+export function annAccuracy(ann: AnnVgg, ds: Dataset, variant: EncoderSpec, batchSize = 64): Promise<number> {
   return accuracy(ds, batchSize, (x) => annLogits(ann, x, variant));
 }
 
 /** SNN top-1 accuracy in [0, 1] after `timesteps` steps (seeded Poisson input). */
-export function snnAccuracy(net: SpikingVgg, ds: Dataset, variant: EncoderVariant, timesteps: number, rng: Rng, batchSize = 64): Promise<number> {
+export function snnAccuracy(net: SpikingVgg, ds: Dataset, variant: EncoderSpec, timesteps: number, rng: Rng, batchSize = 64): Promise<number> {
   return accuracy(ds, batchSize, (x, b) => snnLogits(net, x, variant, timesteps, rng.fork(`eval${b}`)));
 }

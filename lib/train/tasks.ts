@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnnVgg } from '../ann/vgg11';
-import { createEncoder, expectedSpikes, type EncoderVariant } from '../data/encode';
+import { createEncoder, expectedSpikes, type EncoderSpec } from '../data/encode';
 import type { SpikingVgg } from '../snn/network';
 import { unroll } from '../snn/simulate';
 import { annAccuracy, snnAccuracy } from './evaluate';
@@ -15,7 +15,7 @@ import { Rng } from '../random';
 import type { Dataset } from '../data/dataset';
 
 /** Training task for the VGG11 ANN; its batch norms are recalibrated like BNTT's before each evaluation. */
-export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number, trainSet?: Dataset, calibration = 512, calibrationRng?: Rng): TrainTask {
+export function annTask(ann: AnnVgg, variant: EncoderSpec, dropout: number, trainSet?: Dataset, calibration = 512, calibrationRng?: Rng): TrainTask {
   return {
     name: 'train-ann',
     trainable: ann.trainable(),
@@ -37,7 +37,7 @@ export function annTask(ann: AnnVgg, variant: EncoderVariant, dropout: number, t
  * evaluation the BNTT statistics are recalibrated on `calibration` images of `trainSet`
  * (lib/train/calibrate.ts); 0 keeps the running averages as they are.
  */
-export function snnTask(net: SpikingVgg, variant: EncoderVariant, timesteps: number, evalRng: Rng, trainSet?: Dataset, calibration = 512): TrainTask {
+export function snnTask(net: SpikingVgg, variant: EncoderSpec, timesteps: number, evalRng: Rng, trainSet?: Dataset, calibration = 512): TrainTask {
   return {
     name: 'train-snn',
     trainable: net.trainable(),

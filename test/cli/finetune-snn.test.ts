@@ -9,6 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { saveDataset } from '../../lib/data/dataset';
+import type { EncoderSpec } from '../../lib/data/encode';
+import { datasetNormalisation, encoderMeta, encoderSpecFor } from '../../lib/data/normalisation';
 import { loadParams } from '../../lib/params';
 import { Rng } from '../../lib/random';
 import { SpikingVgg } from '../../lib/snn/network';
@@ -29,12 +31,12 @@ function finetune(from: string, out: string, extra: string[] = []) {
 }
 
 /** A train-snn-like checkpoint of the smoke profile's network at T = 2, optionally another width. */
-async function pretrained(file: string, width?: number): Promise<void> {
+async function pretrained(file: string, width?: number, encoder: EncoderSpec = encoderSpecFor('signed', 'dataset', toyDataset(16, 1))): Promise<void> {
   const p = loadParams(params);
   if (width) p.snn.width = width;
   const config = { ...snnConfigFromParams(p, 4), timesteps: 2 };
   const net = SpikingVgg.create(config, new Rng(3));
-  await saveCheckpoint(file, net.namedVariables(), { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: ['top-left', 'top-right', 'bottom-left', 'bottom-right'], encoder: 'signed', image_size: [32, 32] });
+  await saveCheckpoint(file, net.namedVariables(), { kind: 'snn-surrogate', arch: config.arch, snn: config, classNames: ['top-left', 'top-right', 'bottom-left', 'bottom-right'], ...encoderMeta(encoder), image_size: [32, 32] });
   net.dispose();
 }
 
@@ -56,6 +58,8 @@ describe('finetune-snn', () => {
     expect(r.code, r.err).toBe(0);
     const { model, meta } = loadSnn(out);
     expect(model.config.timesteps).toBe(4);
+    // The encoder (with the training set's statistics) carries over to the fine-tuned checkpoint.
+    expect(meta.input_normalisation).toEqual(datasetNormalisation(toyDataset(16, 1)));
     expect(model.bntt?.[0].timesteps).toBe(4);
     expect(meta.pretrained_timesteps).toBe(2);
     const m = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'));
@@ -94,5 +98,14 @@ describe('finetune-snn', () => {
     expect(lines[0]).toMatch(/^finetune-snn: error: .*wide\.ckpt: trained with other settings than params\.yaml asks for \(arch\.channels/);
     expect(lines[0]).toMatch(/rerun train-snn/);
     expect(fs.existsSync(path.join(dir, 'never.ckpt'))).toBe(false);
+  }, 120_000);
+
+  it('refuses a pretrained network trained on another input normalisation, naming both', async () => {
+    const from = path.join(dir, 'imagenet.ckpt');
+    await pretrained(from, undefined, 'signed');
+    const r = finetune(from, path.join(dir, 'never3.ckpt'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/imagenet\.ckpt: trained on signed \(ImageNet statistics\) input, params\.yaml asks for signed \(mean [0-9.]+, std [0-9.]+\); rerun train-snn/);
+    expect(fs.existsSync(path.join(dir, 'never3.ckpt'))).toBe(false);
   }, 120_000);
 });

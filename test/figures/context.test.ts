@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { describeEncoder } from '../../lib/data/encode';
 import { checkpointSettings } from '../../lib/figures/context';
 import { loadParams } from '../../lib/params';
 import type { ModelMeta } from '../../lib/train/store';
@@ -20,7 +21,7 @@ describe('checkpointSettings: figures run each model as it was trained', () => {
       expect(s.timesteps.get('s.ckpt')).toBe(params.snn.timesteps + 4);
       expect(s.timesteps.get('c.ckpt')).toBe(params.convert.timesteps);
       expect(notes).toEqual([
-        `fig: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${other}; using ${other}`,
+        `fig: note: params.yaml says encode.variant = ${params.encode.variant}, the checkpoints were trained on ${describeEncoder(other)}; using that`,
         `fig: note: params.yaml says snn.timesteps = ${params.snn.timesteps}, s.ckpt was made with T = ${params.snn.timesteps + 4}; running it at T = ${params.snn.timesteps + 4}`,
       ]);
     } finally {
@@ -45,6 +46,15 @@ describe('checkpointSettings: figures run each model as it was trained', () => {
 
   it('refuses models trained on different encoders, naming the files', () => {
     expect(() => checkpointSettings('fig', params, [['a.ckpt', meta('ann', 'rate')], ['s.ckpt', meta('snn-surrogate', 'signed', 8)]]))
-      .toThrow('fig: the models were trained on different spike encoders (a.ckpt: rate, s.ckpt: signed); rerun the pipeline (dvc repro)');
+      .toThrow('fig: the models were trained on different spike encoders (a.ckpt: rate, s.ckpt: signed (ImageNet statistics)); rerun the pipeline (dvc repro)');
+  });
+
+  it('takes the signed encoder\'s statistics from the checkpoints, and refuses models normalised differently', () => {
+    const stats = { mean: [0.1, 0.1, 0.1], std: [0.3, 0.3, 0.3] };
+    const withStats = (kind: ModelMeta['kind'], T?: number): ModelMeta => ({ ...meta(kind, 'signed', T), input_normalisation: stats });
+    const s = checkpointSettings('fig', params, [['a.ckpt', withStats('ann')], ['s.ckpt', withStats('snn-surrogate', params.snn.timesteps)]]);
+    expect(s.encoder).toEqual({ variant: 'signed', normalisation: stats });
+    expect(() => checkpointSettings('fig', params, [['a.ckpt', withStats('ann')], ['s.ckpt', meta('snn-surrogate', 'signed', 8)]]))
+      .toThrow('fig: the models were trained on different spike encoders (a.ckpt: signed (mean 0.100, std 0.300), s.ckpt: signed (ImageNet statistics)); rerun the pipeline (dvc repro)');
   });
 });
