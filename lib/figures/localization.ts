@@ -73,7 +73,8 @@ import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { explainBatch, explanationKey, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
 import { explanationMethods, paperExplanation, PAPER_EXPLANATION } from '../explain/registry';
-import { pointingGame, pointingGameOnGrid, energyInBox } from '../metrics/box';
+import { contentCells, peakLocation, pointingGame, pointingGameOnGrid, energyInBox, PEAK_LOCATIONS, type PeakLocation } from '../metrics/box';
+import { INK_THRESHOLD } from '../data/scenes';
 import { sampleSteps } from '../metrics/steps';
 import { layerNumber } from '../model/vgg';
 import { boxAreaShare, gridPointingChance } from '../metrics/box-area';
@@ -178,8 +179,8 @@ export interface LocalizationOptions {
 export interface LocalizationResult extends FigureResult {
   /** Flat rows of the sensitivity table (also in the metrics as `sensitivity.rows`). */
   sensitivity: SensitivityRow[];
-  /** Markdown: `claims` (Fig. 5c verdicts), `sensitivity` (verdict per option), `boxes`, `pointingByStep` (SAM's per-step maps), `faithfulness`. */
-  tables: { claims: string; sensitivity: string; boxes: string; pointingByStep: string; faithfulness: string };
+  /** Markdown: `claims` (Fig. 5c verdicts), `sensitivity` (verdict per option), `boxes`, `pointingByStep` (SAM's per-step maps), `peakLocation` (where maxima lie), `faithfulness`. */
+  tables: { claims: string; sensitivity: string; boxes: string; pointingByStep: string; peakLocation: string; faithfulness: string };
 }
 
 /** Per image results of one (explanation, method) at one layer. */
@@ -207,6 +208,10 @@ interface Scores {
   pointArea: number[];
   /** SAM only: pointing-game hits of each step's own map (not time-averaged), summed over the boxed images, per 0-based step. */
   pointingByStep: number[];
+  /** Where the time-averaged map's maximum lies (`peakLocation`), counted over the boxed images. */
+  peaks: Record<PeakLocation, number>;
+  /** SAM only: the same for each step's own map, per 0-based step. */
+  peaksByStep: Array<Record<PeakLocation, number>>;
   deletion: number[];
   insertion: number[];
 }
@@ -223,7 +228,8 @@ interface Source {
 /** The reference explanation: the ANN's Grad-CAM (Eq. 10's G, also scored on boxes and faithfulness). */
 const ANN_SOURCE = { name: 'ann_gradcam', explanation: 'ANN Grad-CAM', method: 'ann' } as const;
 
-const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], pointingUpsampled: [], energy: [], area: [], pointArea: [], pointingByStep: [], deletion: [], insertion: [] });
+const emptyScores = (): Scores => ({ error: [], step: [], variants: new Map(), emptyShare: [], allEmpty: 0, emptyWins: 0, pointing: [], pointingUpsampled: [], energy: [], area: [], pointArea: [], pointingByStep: [], peaks: noPeaks(), peaksByStep: [], deletion: [], insertion: [] });
+const noPeaks = (): Record<PeakLocation, number> => ({ box: 0, content: 0, ring: 0, background: 0, none: 0 });
 
 /** Key of a sensitivity option. */
 const optionKey = (choice: string, option: string) => `${choice}=${option}`;
@@ -290,6 +296,18 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
         G.set(layer, idx.map((_, b) => scaleFreeNormalise(cam.map(0, b))));
       }
       const boxes = idx.map((i) => (ctx.val.degenerate[i] ? null : boxOf(ctx.val, i)));
+      // Per image and grid size: which cells hold image content (for where a missed peak lies).
+      const contentMemo = new Map<string, Uint8Array>();
+      const content = (b: number, grid: HeatMap): Uint8Array => {
+        const key = `${b}/${grid.height}x${grid.width}`;
+        let c = contentMemo.get(key);
+        if (!c) {
+          const n = H * W * 3;
+          c = contentCells(ctx.val.images.subarray(idx[b] * n, (idx[b] + 1) * n), H, W, grid.height, grid.width, INK_THRESHOLD);
+          contentMemo.set(key, c);
+        }
+        return c;
+      };
       boxes.forEach((box) => {
         if (box) chance.push(boxAreaShare(box, H, W));
         else degenerate++;
@@ -297,7 +315,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
       for (const layer of layers) {
         const grids = G.get(layer) as HeatMap[];
         const maps = grids.map((g) => upsample(g, H, W));
-        idx.forEach((_, b) => scoreBox(ann(layer), grids[b], maps[b], boxes[b], H, W));
+        idx.forEach((_, b) => scoreBox(ann(layer), grids[b], maps[b], boxes[b], H, W, content(b, grids[b])));
         if (faith.layers.includes(layer)) jobs.push(faithJob(faith, ann(layer), 1, maps, positions, 'ann', `${ANN_SOURCE.name}/${layer}`));
       }
       if (k === 0) idx.slice(0, gridCount).forEach((i, b) => grid.push({ index: i, rows: [], gradcam: layers.map((l) => (G.get(l) as HeatMap[])[b]) }));
@@ -323,7 +341,13 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
               recordErrors(s, errors[0], raw);
               if (e === claimed) {
                 const box = boxes[b];
-                if (box) raw.forEach((m, t) => { s.pointingByStep[t] = (s.pointingByStep[t] ?? 0) + (pointingGameOnGrid(scaleFreeNormalise(m), box, H, W) ? 1 : 0); });
+                if (box) {
+                  raw.forEach((m, t) => {
+                    const where = peakLocation(scaleFreeNormalise(m), box, content(b, m), H, W);
+                    s.pointingByStep[t] = (s.pointingByStep[t] ?? 0) + (where === 'box' ? 1 : 0);
+                    (s.peaksByStep[t] ??= noPeaks())[where]++;
+                  });
+                }
                 alternatives.forEach((a, j) => pushTo(s.variants, a.key, errors[j + 1].value));
                 const included = includedAt >= 0 ? errors[includedAt + 1] : null;
                 if (included && !included.allEmpty && included.step !== null && isEmptyMap(raw[included.step])) s.emptyWins++;
@@ -331,7 +355,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
               const avgGrid = scaleFreeNormalise(meanMap(raw));
               const avg = upsample(avgGrid, H, W);
               averaged.push(avg);
-              scoreBox(s, avgGrid, avg, boxes[b], H, W);
+              scoreBox(s, avgGrid, avg, boxes[b], H, W, content(b, avgGrid));
               if (e !== shown) return;
               const maps = raw.map(scaleFreeNormalise);
               if (k === 0 && b < grid.length) {
@@ -469,6 +493,19 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     for (const [layer, sc] of src.byLayer) if (sc.pointingByStep.length && sc.pointing.length) (byStep[name] ??= {})[layer] = sc.pointingByStep.map((h) => h / sc.pointing.length);
   }
   metrics.pointing_game_by_step = byStep;
+  // Where the maximum lies when it misses the box: other image content, the border ring, or blank background.
+  const share = (c: Record<PeakLocation, number>, n: number) => Object.fromEntries(PEAK_LOCATIONS.map((k) => [k, n ? c[k] / n : 0])) as Record<PeakLocation, number>;
+  const peaks: Record<string, Record<string, Record<PeakLocation, number>>> = {};
+  const peaksByStep: Record<string, Record<string, Array<Record<PeakLocation, number>>>> = {};
+  for (const [name, src] of sources) {
+    for (const [layer, sc] of src.byLayer) {
+      if (!sc.pointing.length) continue;
+      (peaks[name] ??= {})[layer] = share(sc.peaks, sc.pointing.length);
+      if (sc.peaksByStep.length) (peaksByStep[name] ??= {})[layer] = sc.peaksByStep.map((c) => share(c ?? noPeaks(), sc.pointing.length));
+    }
+  }
+  metrics.peak_location = peaks;
+  metrics.peak_location_by_step = peaksByStep;
 
   // ---- Fig. 5c claims, with intervals, under the defaults and under every alternative
   // Fig. 5c is about the paper's two SNNs: verdicts for those; a further model gets its numbers.
@@ -537,6 +574,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
     sensitivity: sensitivityTable(sensitivity, claims),
     boxes: boxTable(boxScores, sources),
     pointingByStep: pointingByStepTable(byStep, pointing, sources),
+    peakLocation: peakLocationTable(peaks, peaksByStep, sources),
     faithfulness: faithfulnessTable(faithResults, sources),
   };
   return { chart, charts: [chart, boxChart, slider], metrics, rows, pngs: { grid: png }, sensitivity, tables };
@@ -545,9 +583,11 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
 // ---- private helpers of figure 04
 
 /** Box scores of one map, at its layer's resolution (`grid`) and upsampled to the image (`map`); the chance levels go beside them. */
-function scoreBox(s: Scores, grid: HeatMap, map: HeatMap, box: Box | null, H: number, W: number): void {
+function scoreBox(s: Scores, grid: HeatMap, map: HeatMap, box: Box | null, H: number, W: number, content: Uint8Array): void {
   if (!box) return;
-  s.pointing.push(pointingGameOnGrid(grid, box, H, W) ? 1 : 0);
+  const where = peakLocation(grid, box, content, H, W);
+  s.peaks[where]++;
+  s.pointing.push(where === 'box' ? 1 : 0);
   s.pointingUpsampled.push(pointingGame(map, box) ? 1 : 0);
   s.energy.push(energyInBox(map, box));
   s.area.push(boxAreaShare(box, H, W));
@@ -824,6 +864,23 @@ function pointingByStepTable(byStep: Record<string, Record<string, number[]>>, a
   }));
   if (body.length === 0) return '_no boxed images_';
   return markdownTable(['explanation', 'layer', 'T', 'step 2', 'best step', 'halfway', 'last step', 'time-averaged map'], body);
+}
+
+/** Where each explanation's maximum lies (shares of the boxed images): its time-averaged map, and SAM's maps at step 2 and the last step. */
+function peakLocationTable(peaks: Record<string, Record<string, Record<PeakLocation, number>>>, byStep: Record<string, Record<string, Array<Record<PeakLocation, number>>>>, sources: ReadonlyMap<string, Source>): string {
+  const cols = PEAK_LOCATIONS.filter((k) => k !== 'none');
+  const cellsOf = (c: Record<PeakLocation, number>) => cols.map((k) => fmt(c[k]));
+  const body = Object.entries(peaks).flatMap(([name, byLayer]) => Object.entries(byLayer).flatMap(([layer, c]) => {
+    const steps = byStep[name]?.[layer];
+    const rows = [[sourceName(sources, name), layer, 'time-averaged', ...cellsOf(c)]];
+    if (steps && steps.length > 1) {
+      rows.push([sourceName(sources, name), layer, 'step 2', ...cellsOf(steps[1])]);
+      rows.push([sourceName(sources, name), layer, `step ${steps.length} (last)`, ...cellsOf(steps[steps.length - 1])]);
+    }
+    return rows;
+  }));
+  if (body.length === 0) return '_no boxed images_';
+  return markdownTable(['explanation', 'layer', 'map', 'in the box (pointing game)', 'other image content', 'border ring', 'blank background'], body);
 }
 
 function faithfulnessTable(results: Record<string, Record<string, Record<string, unknown>>>, sources: ReadonlyMap<string, Source>): string {

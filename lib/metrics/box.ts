@@ -60,6 +60,53 @@ export function cellOverlapsBox(cy: number, cx: number, sy: number, sx: number, 
   return cy * sy <= box.y1 && (cy + 1) * sy - 1 >= box.y0 && cx * sx <= box.x1 && (cx + 1) * sx - 1 >= box.x0;
 }
 
+/** Where a map's maximum lies on its layer's grid (`peakLocation`). */
+export type PeakLocation = 'box' | 'content' | 'ring' | 'background' | 'none';
+export const PEAK_LOCATIONS: readonly PeakLocation[] = ['box', 'content', 'ring', 'background', 'none'];
+
+/**
+ * Which cells of an h×w grid over image `i` of a data set hold image content: a pixel of the cell
+ * reaches `threshold` (0..255, any channel). On scenes of objects on black, content outside the
+ * object's box is clutter; on natural images nearly every cell has content.
+ */
+export function contentCells(pixels: Uint8Array, height: number, width: number, gridH: number, gridW: number, threshold: number): Uint8Array {
+  if (pixels.length !== height * width * 3) throw new Error(`contentCells: expected ${height}×${width}×3 pixels, got ${pixels.length} values`);
+  const { sy, sx } = cellSize({ height: gridH, width: gridW }, height, width, 'contentCells');
+  const out = new Uint8Array(gridH * gridW);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      if (pixels[p] >= threshold || pixels[p + 1] >= threshold || pixels[p + 2] >= threshold) out[Math.floor(y / sy) * gridW + Math.floor(x / sx)] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a layer map's maximum lies (the pointing game's cell, classified): `box` when a maximal
+ * cell overlaps the box (a pointing-game hit); else `content` when one holds image content outside
+ * the box (`content`, from `contentCells`: clutter, another object); else `ring` when one is on the
+ * grid's outer ring (where padding acts); else `background` (blank interior). `none`: a constant
+ * map, which points nowhere. Tells a miss on other image content from an artefact of the border.
+ */
+export function peakLocation(map: HeatMap, box: Box, content: Uint8Array, height: number, width: number): PeakLocation {
+  assertHeatMap(map, 'peakLocation');
+  const { sy, sx } = cellSize(map, height, width, 'peakLocation');
+  assertBoxWithin(box, height, width, 'peakLocation', 'image');
+  if (content.length !== map.data.length) throw new Error(`peakLocation: ${content.length} content flags for a ${map.height}×${map.width} map`);
+  const { min, max } = valueRange(map);
+  if (max === min) return 'none';
+  let onContent = false, onRing = false;
+  for (let i = 0; i < map.data.length; i++) {
+    if (map.data[i] !== max) continue;
+    const cy = Math.floor(i / map.width), cx = i % map.width;
+    if (cellOverlapsBox(cy, cx, sy, sx, box)) return 'box';
+    if (content[i]) onContent = true;
+    if (cy === 0 || cx === 0 || cy === map.height - 1 || cx === map.width - 1) onRing = true;
+  }
+  return onContent ? 'content' : onRing ? 'ring' : 'background';
+}
+
 /** Energy share `Σ_{ij∈box} m_ij / Σ_ij m_ij` of a non-negative map; 0 for a map with no energy. */
 export function energyInBox(map: HeatMap, box: Box): number {
   assertBox(map, box, 'energyInBox');

@@ -168,6 +168,23 @@ describe('figure 04: localization', () => {
       }
     }
 
+    // Where the maxima lie: shares over the boxed images that add up to 1, the box's share being the pointing game.
+    const peaks = metrics.peak_location as Record<string, Record<string, Record<string, number>>>;
+    const peaksByStep = metrics.peak_location_by_step as Record<string, Record<string, Array<Record<string, number>>>>;
+    expect(Object.keys(peaks)).toContain('ann_gradcam');
+    for (const [name, byLayer] of Object.entries(peaks)) {
+      for (const [layer, c] of Object.entries(byLayer)) {
+        expect(Object.keys(c)).toEqual(['box', 'content', 'ring', 'background', 'none']);
+        expect(Object.values(c).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 10);
+        expect(c.box, `${name} ${layer}`).toBeCloseTo(metrics.pointing_game[name][layer], 10);
+      }
+    }
+    expect(Object.keys(peaksByStep).sort()).toEqual(['sam_conversion', 'sam_surrogate']);
+    peaksByStep.sam_surrogate.conv6.forEach((c, t) => expect(c.box).toBeCloseTo(byStep.sam_surrogate.conv6[t], 10));
+    // Step 1's SAM map is empty: it points nowhere.
+    expect(peaksByStep.sam_surrogate.conv6[0].none).toBe(1);
+    expect(r.tables.peakLocation).toMatch(/\| in the box \(pointing game\) \| other image content \| border ring \| blank background \|/);
+
     // Faithfulness at conv6 (default layer), K = 8, images within the budget; AUCs of probabilities in [0, 1].
     const faith = metrics.faithfulness as { settings: Record<string, unknown>; results: Record<string, Record<string, any>> };
     expect(faith.settings).toMatchObject({ layers: ['conv6'], steps: 8, baseline: 0, image_steps_budget: 360, enabled: true });
@@ -191,6 +208,8 @@ describe('figure 04: localization', () => {
     expect(lines(r.tables.boxes)).toBe(2 + 6 * 3);
     expect(lines(r.tables.faithfulness)).toBe(2 + 6);
     expect(lines(r.tables.pointingByStep)).toBe(2 + 2 * 3);
+    // One time-averaged row per (explanation, layer), plus step 2 and the last step for SAM.
+    expect(lines(r.tables.peakLocation)).toBe(2 + 6 * 3 + 2 * 3 * 2);
     expect(r.tables.boxes).toContain('| Firing rate (conversion) | conv4 |');
     expect(r.tables.sensitivity).toContain('1e-7 (default)');
 

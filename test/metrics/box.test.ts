@@ -1,7 +1,7 @@
 /** Box-based localization: pointing game and energy share, on a 4×4 map by hand. */
 import { describe, expect, it } from 'vitest';
 import { heatMap, upsample } from '../../lib/explain/heatmap';
-import { pointingGame, pointingGameOnGrid, energyInBox, type Box } from '../../lib/metrics/box';
+import { contentCells, peakLocation, pointingGame, pointingGameOnGrid, energyInBox, type Box } from '../../lib/metrics/box';
 
 // Row-major 4×4; the peak 9 is at column 2, row 1.
 const m = heatMap(Float32Array.from([
@@ -55,5 +55,41 @@ describe('energy in box', () => {
       [{ x0: 0.5, y0: 0, x1: 1, y1: 1 }, 'integer pixel coordinates'],
     ];
     for (const [box, msg] of bad) expect(() => pointingGame(m, box)).toThrow(msg);
+  });
+});
+
+describe('peakLocation: where a layer map\'s maximum lies', () => {
+  // A 4×4 grid over an 8×8 image (2×2-pixel cells); the box covers cells (1..2, 1..2).
+  const box: Box = { x0: 2, y0: 2, x1: 5, y1: 5 };
+  const none = new Uint8Array(16);
+  const grid = (peakCell: number, second = -1) => heatMap(Float32Array.from({ length: 16 }, (_, i) => (i === peakCell || i === second ? 5 : 1)), 4, 4);
+
+  it('box, content, ring, background, none', () => {
+    expect(peakLocation(grid(5), box, none, 8, 8)).toBe('box');
+    expect(peakLocation(grid(0), box, none, 8, 8)).toBe('ring');
+    const content = new Uint8Array(16); content[0] = 1;
+    expect(peakLocation(grid(0), box, content, 8, 8)).toBe('content');
+    // A 6×6 grid has an interior outside a box in its corner.
+    const big = heatMap(Float32Array.from({ length: 36 }, (_, i) => (i === 4 * 6 + 4 ? 3 : 0)), 6, 6);
+    expect(peakLocation(big, { x0: 0, y0: 0, x1: 0, y1: 0 }, new Uint8Array(36), 6, 6)).toBe('background');
+    expect(peakLocation(heatMap(new Float32Array(16).fill(2), 4, 4), box, none, 8, 8)).toBe('none');
+  });
+
+  it('agrees with pointingGameOnGrid on hits: a tie between the box and elsewhere is a hit', () => {
+    for (let c = 0; c < 16; c++) {
+      const m = grid(c, 15);
+      expect(peakLocation(m, box, none, 8, 8) === 'box').toBe(pointingGameOnGrid(m, box, 8, 8));
+    }
+    expect(peakLocation(grid(0, 5), box, none, 8, 8)).toBe('box');
+  });
+
+  it('contentCells marks the cells with a pixel at or above the threshold, in any channel', () => {
+    const px = new Uint8Array(8 * 8 * 3);
+    px[(1 * 8 + 7) * 3 + 2] = 64; // pixel (row 1, col 7), blue → cell (0, 3)
+    px[(6 * 8 + 0) * 3] = 63; // below the threshold
+    const c = contentCells(px, 8, 8, 4, 4, 64);
+    expect(Array.from(c)).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(() => contentCells(px, 8, 8, 3, 3, 64)).toThrow(/does not tile/);
+    expect(() => peakLocation(grid(0), box, new Uint8Array(4), 8, 8)).toThrow(/4 content flags for a 4×4 map/);
   });
 });
