@@ -27,7 +27,7 @@ runMain('train-report', async () => {
   // just `profile`; these columns say what it meant.
   const p = loadParams(args.params);
   const resolved = {
-    seed: p.seed, encoder: p.encode.variant, padding: p.snn.padding, neuron: p.snn.neuron, width: p.snn.width,
+    seed: p.seed, encoder: p.encode.variant, normalisation: p.encode.normalisation, padding: p.snn.padding, neuron: p.snn.neuron, width: p.snn.width,
     data: p.data.source, train_size: p.data.train_size, surrogate_T: p.snn.timesteps, pretrain_T: p.train_snn.pretrain_timesteps || p.snn.timesteps, finetune_epochs: p.train_snn.finetune_epochs, converted_T: p.convert.timesteps,
     second_neuron: p.second_snn.neuron, second_T: p.second_snn.timesteps, second_epochs: p.second_snn.epochs,
     ann_epochs: p.train_ann.epochs, snn_epochs: p.train_snn.epochs, explain_images: p.explain.images,

@@ -21,9 +21,10 @@ const loaded = fs.existsSync(ckpt) ? sl.loadSnn(ckpt) : null;
 const net = loaded?.model
   ?? sl.SpikingVgg.create({ arch: sl.vggArch(0.125, 10), timesteps: 8, leak: 0.99, thresholds: sl.SPIKING_LAYERS.map(() => 1), order: 'integrate-then-fire', reset: 'subtract', bntt: true }, new sl.Rng(2));
 const T = net.config.timesteps;
-const encoder: sl.EncoderVariant = loaded?.meta.encoder === 'rate' ? 'rate' : 'signed';
+// The encoder the network was trained with, its input normalisation included (checkpoint metadata).
+const encoder: sl.EncoderSpec = (loaded ? sl.encoderFromMeta(loaded.meta, ckpt) : null) ?? 'signed';
 console.log(loaded
-  ? `Trained network: ${ckpt} (T = ${T}, ${encoder} spikes, ${(loaded.meta.classNames ?? []).length} classes)`
+  ? `Trained network: ${ckpt} (T = ${T}, ${sl.describeEncoder(encoder)} spikes, ${(loaded.meta.classNames ?? []).length} classes)`
   : `NOTE: ${ckpt} does not exist yet (run npm run repro): this is a RANDOM, UNTRAINED network, so its maps below show the code working, not what a trained network looks at.`);
 const images = sl.toTensor(scenes, [0, 1, 2, 3]);
 const sam = new sl.SpikeActivationMap({ layers: ['conv4'], gamma: 0.5 });

@@ -87,14 +87,17 @@ tslab.display.markdown(result.tables.sensitivity);
 sl.showPng(result.pngs!.grid, 'SAM per layer and method over time, ANN Grad-CAM');
 // %% md
 // ## Where SAM's border artefact comes from: encoder × padding
-// With the authors' `signed` encoder the black background of the scenes spikes −1 at almost
-// every step; zero padding then forms an edge against that background at every layer, and SAM of
-// the surrogate network lights up the border instead of the object. `npm run grid` trains one
-// surrogate SNN per encoder × padding pair on one equal, reduced budget and measures SAM on each,
-// on the validation images and on an **all-black input** (no object at all: any structure in that
-// map is the network's own). The ring energy share is the share of SAM's energy on the map's
-// outer ring; a uniform map scores the ring's area share. The grid is committed under
-// `reports/grid/` (it is not part of `dvc repro`: it trains four networks).
+// With the authors' `signed` encoder on ImageNet's statistics the black background of the scenes
+// spikes −1 at almost every step; zero padding then forms an edge against that background at every
+// layer, and SAM of the surrogate network lights up the border instead of the object. `npm run grid`
+// trains one surrogate SNN per encoder × padding pair on one equal, reduced budget (T = 8) and
+// measures SAM on each, on the validation images and on an **all-black input** (no object at all:
+// any structure in that map is the network's own). The ring energy share is the share of SAM's
+// energy on the map's outer ring; a uniform map scores the ring's area share. The last column runs
+// each net for `snn.timesteps` steps (BNTT statistics recalibrated, no training): a background that
+// spikes on every step fills SAM's late maps, which the short run does not show; the `signed`
+// encoder on the training set's own statistics (the default) keeps the background quiet. The grid
+// is committed under `reports/grid/` (it is not part of `dvc repro`: it trains six networks).
 // %%
 const artefact = sl.loadArtefactGrid();
 if (artefact) {
@@ -125,6 +128,16 @@ tslab.display.markdown(result.tables.boxes);
 // more of the late, less localized maps: the time-averaged score depends on T.
 // %%
 tslab.display.markdown(result.tables.pointingByStep);
+// %% md
+// ## Where the maximum lies when it misses
+// Each map's maximum cell, classified (`peak_location` for the time-averaged maps of every
+// explanation, `peak_location_by_step` for SAM's maps step by step): **in the box** (a pointing-game
+// hit), on **other image content** outside the box (a cell with a pixel ≥ 64 of 255: on
+// mnist-scenes, the clutter of other digits' fragments), on the grid's **border ring** (where
+// padding acts: the artefact's signature), or on **blank background**. Shares of the boxed images;
+// a constant map (no spikes) points nowhere and counts in none of them.
+// %%
+tslab.display.markdown(result.tables.peakLocation);
 // %% md
 // ## Faithfulness: deletion and insertion
 // Petsiuk et al. (2018): pixels are ranked by the (time-averaged, upsampled) map; **deletion**
