@@ -86,6 +86,8 @@ export interface NativeKernels {
    * [k, prob.size], the frames lib/data/encode.ts draws in JavaScript, bit for bit.
    */
   poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
+  /** Replicate padding by one pixel in H and W: [B, H, W, C] → [B, H+2, W+2, C], the edge row and column repeated (a copy: equal to MirrorPad SYMMETRIC, pad 1). */
+  replicatePad(x: tf.Tensor4D): tf.Tensor4D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
   /** One Adam step of a variable (tfjs's AdamOptimizer arithmetic, op for op in float32) → [new value, new m, new v]. */
@@ -232,6 +234,10 @@ function bind(backend: NodeBackend): NativeKernels {
     samSteps(spikes, n0, k, decay) {
       const [maps, n] = backend.executeMultipleOutputs('SpikelensSamSteps', [{ name: 'steps', type: INT, value: k }, { name: 'decay', type: FLOAT, value: decay }], [spikes, n0], 2);
       return { maps: maps as tf.Tensor3D, n: n as tf.Tensor4D };
+    },
+    replicatePad(x) {
+      const [y] = backend.executeMultipleOutputs('SpikelensReplicatePad', [], [x], 1);
+      return y as tf.Tensor4D;
     },
     replicatePadGrad(dy) {
       const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);

@@ -58,11 +58,12 @@ export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, padding: ConvPadding = '
 }
 
 /**
- * Pads H and W by one pixel that repeats the edge row/column. On the native backend one MirrorPad
- * (SYMMETRIC, which for a one-pixel pad repeats the edge) with the fused kernel's gradient (the
- * same sums in the same order as the slices' and concats' gradients, bit-identical); elsewhere
- * slices and concats. Not plain `tf.mirrorPad` everywhere: tfjs's MirrorPad gradient only crops
- * the interior and drops what the padded copies contribute to the edge pixels.
+ * Pads H and W by one pixel that repeats the edge row/column. On the native backend one fused
+ * copy kernel (equal to MirrorPad SYMMETRIC, pad 1, and several times faster) with the fused
+ * gradient (the same sums in the same order as the slices' and concats' gradients,
+ * bit-identical); elsewhere slices and concats. Not plain `tf.mirrorPad` everywhere: tfjs's
+ * MirrorPad gradient only crops the interior and drops what the padded copies contribute to the
+ * edge pixels.
  */
 function replicatePad(x: tf.Tensor4D): tf.Tensor4D {
   const native = nativeKernels();
@@ -72,14 +73,13 @@ function replicatePad(x: tf.Tensor4D): tf.Tensor4D {
   return tf.concat([tf.slice(rows, [0, 0, 0, 0], [n, h + 2, 1, c]), rows, tf.slice(rows, [0, 0, w - 1, 0], [n, h + 2, 1, c])], 2) as tf.Tensor4D;
 }
 
-const PAD_ONE: Array<[number, number]> = [[0, 0], [1, 1], [1, 1], [0, 0]];
 let nativePad: { kernels: NativeKernels; pad: (x: tf.Tensor4D) => tf.Tensor4D } | undefined;
 
 /** The native replicate pad, one `tf.customGrad` made once per kernel library. */
 function nativeReplicatePad(kernels: NativeKernels): (x: tf.Tensor4D) => tf.Tensor4D {
   if (nativePad?.kernels !== kernels) {
     const pad = tf.customGrad(((x: tf.Tensor) => ({
-      value: tf.mirrorPad(x as tf.Tensor4D, PAD_ONE, 'symmetric'),
+      value: kernels.replicatePad(x as tf.Tensor4D),
       gradFunc: (dy: tf.Tensor) => kernels.replicatePadGrad(dy as tf.Tensor4D),
     })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
     nativePad = { kernels, pad };

@@ -173,6 +173,19 @@ describe('fused native kernels', () => {
     tf.dispose([x, w, dy]);
   });
 
+  it('replicate padding: the fused copy equals MirrorPad (SYMMETRIC, pad 1) bit for bit, one-pixel images included', () => {
+    const kernels = nativeKernels();
+    expect(kernels).not.toBeNull();
+    for (const shape of [[3, 5, 7, 4], [2, 1, 1, 3], [1, 1, 6, 2], [2, 4, 1, 1]] as Array<[number, number, number, number]>) {
+      const x = tf.tensor4d(values(shape.reduce((a, b) => a * b, 1), 5), shape);
+      const fused = kernels!.replicatePad(x);
+      const mirror = tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
+      expect(fused.shape).toEqual([shape[0], shape[1] + 2, shape[2] + 2, shape[3]]);
+      expect(arr(fused)).toEqual(arr(mirror));
+      tf.dispose([x, fused, mirror]);
+    }
+  });
+
   it('SAM over many steps (paper variant): the fused kernel gives the per-step maps and carries the state across chunks', () => {
     const T = 9, shape = [2, 3, 4, 5];
     const n = shape.reduce((a, b) => a * b, 1);
