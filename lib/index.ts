@@ -25,7 +25,7 @@ export { readTinyImageNet, readTinyImageNetClasses, decodeJpegRgb } from './data
 export type { TinyImageNetOptions, TinyImageNetClasses } from './data/tiny-imagenet';
 export { createEncoder, expectedSpikes, normalize, IMAGENET_MEAN, IMAGENET_STD, IMAGENET_NORMALISATION, ENCODER_VARIANTS, encoderVariant, encoderNormalisation, describeEncoder, sameEncoder } from './data/encode';
 export type { EncoderVariant, EncoderSpec, InputNormalisation, SpikeEncoder } from './data/encode';
-export { datasetNormalisation, encoderSpecFor, encoderMeta, encoderFromMeta, NORMALISATION_SOURCES } from './data/normalisation';
+export { datasetNormalisation, encoderSpecFor, encoderMeta, encoderFromMeta, assertTrainedOn, NORMALISATION_SOURCES } from './data/normalisation';
 export type { NormalisationSource } from './data/normalisation';
 export { composeItems, composePair, compositesToTensor } from './data/compose';
 export type { Composite, CompositeLayout } from './data/compose';

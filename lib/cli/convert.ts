@@ -11,8 +11,7 @@ import { loadAnn } from '../train/store';
 import { Rng } from '../random';
 import { snnAccuracy } from '../train/evaluate';
 import { saveCheckpoint } from '../train/checkpoint';
-import { describeEncoder, sameEncoder } from '../data/encode';
-import { encoderFromMeta, encoderMeta, encoderSpecFor } from '../data/normalisation';
+import { assertTrainedOn, encoderMeta, encoderSpecFor } from '../data/normalisation';
 import { parseArgs, runMain, secondsSince, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/convert.ts [--params params.yaml] [--data data/prepared] [--ann data/checkpoints/ann.ckpt] [--out data/checkpoints/converted.ckpt] [--metrics reports/metrics/convert.json]';
@@ -25,8 +24,7 @@ runMain('convert', async () => {
   const { train: trainSet, val: valSet } = loadSplits(args.data);
   const { model: ann, meta } = loadAnn(args.ann);
   const encoder = encoderSpecFor(p.encode.variant, p.encode.normalisation, trainSet);
-  const trainedOn = encoderFromMeta(meta, args.ann);
-  if (trainedOn && !sameEncoder(trainedOn, encoder)) throw new Error(`${args.ann}: trained on ${describeEncoder(trainedOn)} input, params.yaml asks for ${describeEncoder(encoder)}; rerun train-ann (dvc repro)`);
+  assertTrainedOn(meta, args.ann, encoder, 'train-ann');
   const rng = new Rng(p.seed).fork('convert');
   const pick = rng.fork('batch').permutation(trainSet.size).slice(0, Math.min(p.convert.balance_images, trainSet.size));
   const batch = toTensor(trainSet, pick);

@@ -160,7 +160,8 @@ runMain('explain', async () => {
   if (args.encoder && !ENCODER_VARIANTS.includes(args.encoder as EncoderVariant)) throw new Error(`--encoder: '${args.encoder}' is not one of ${ENCODER_VARIANTS.join(', ')}`);
   const trainedOn = encoderFromMeta(meta, args.checkpoint);
   // The checkpoint's own encoder (with its normalisation) unless --encoder asks for another variant.
-  const encoder: EncoderSpec = args.encoder && (!trainedOn || args.encoder !== encoderVariant(trainedOn)) ? (args.encoder as EncoderVariant) : trainedOn ?? (torch ? 'rate' : 'signed');
+  const asked = args.encoder as EncoderVariant | '';
+  const encoder: EncoderSpec = !asked ? trainedOn ?? (torch ? 'rate' : 'signed') : trainedOn && encoderVariant(trainedOn) === asked ? trainedOn : asked;
   if (trainedOn && !sameEncoder(encoder, trainedOn)) console.error(`explain: note: ${args.checkpoint} was trained on ${describeEncoder(trainedOn)} spikes; encoding with ${describeEncoder(encoder)} as asked`);
   const classes = meta.arch.classes;
   if (picked !== null && picked >= classes) throw new Error(`--class: ${picked} is not a class of this checkpoint (0..${classes - 1})`);

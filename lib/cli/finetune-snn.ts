@@ -23,8 +23,7 @@ import { secondSnnConfigFromParams, snnConfigFromParams } from '../train/snn-con
 import { LR_MILESTONES } from '../train/schedule';
 import { loadSnn } from '../train/store';
 import { snnTask } from '../train/tasks';
-import { describeEncoder, sameEncoder } from '../data/encode';
-import { encoderFromMeta, encoderMeta, encoderSpecFor } from '../data/normalisation';
+import { assertTrainedOn, encoderMeta, encoderSpecFor } from '../data/normalisation';
 import { parseArgs, runMain, startStage, machineStats } from './common';
 
 const USAGE = 'usage: npx tsx lib/cli/finetune-snn.ts [--params params.yaml] [--data data/prepared] [--from data/checkpoints/snn-pretrained.ckpt] [--out data/checkpoints/snn.ckpt] [--metrics reports/metrics/finetune-snn.json] [--network first|second]';
@@ -48,8 +47,7 @@ runMain(STAGE, async () => {
   const stale = differences(stored, fixed);
   if (stale.length) throw new Error(`${args.from}: trained with other settings than params.yaml asks for (${stale.join('; ')}); rerun train-snn (dvc repro)`);
   const encoder = encoderSpecFor(p.encode.variant, p.encode.normalisation, trainSet);
-  const trainedOn = encoderFromMeta(source.meta, args.from);
-  if (trainedOn && !sameEncoder(trainedOn, encoder)) throw new Error(`${args.from}: trained on ${describeEncoder(trainedOn)} input, params.yaml asks for ${describeEncoder(encoder)}; rerun train-snn (dvc repro)`);
+  assertTrainedOn(source.meta, args.from, encoder, 'train-snn');
   const net = source.model.adapted({ timesteps: target.timesteps, neuron: target.neuron, surrogate: target.surrogate });
   source.model.dispose();
   const T = target.timesteps;

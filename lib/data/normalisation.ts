@@ -6,7 +6,7 @@
  * in the scene; the training set's own statistics map it to −0.46 (−1 spikes on 23 % of steps).
  */
 import type { Dataset } from './dataset';
-import type { EncoderSpec, EncoderVariant, InputNormalisation } from './encode';
+import { describeEncoder, sameEncoder, type EncoderSpec, type EncoderVariant, type InputNormalisation } from './encode';
 
 /** Where the `signed` encoder's statistics come from: the training set's own, or ImageNet's. */
 export type NormalisationSource = 'dataset' | 'imagenet';
@@ -61,4 +61,13 @@ export function encoderFromMeta(meta: { readonly [key: string]: unknown }, file:
     throw new Error(`${file}: metadata 'input_normalisation' is ${JSON.stringify(norm)}, expected { mean: [3 numbers], std: [3 numbers > 0] } on a 'signed' encoder`);
   }
   return { variant: 'signed', normalisation: { mean: n.mean, std: n.std } };
+}
+
+/**
+ * Refuses a checkpoint trained on another encoder than `wanted` (what params.yaml asks for): one
+ * error naming `file` and the stage to rerun. A checkpoint that records no encoder passes.
+ */
+export function assertTrainedOn(meta: { readonly [key: string]: unknown }, file: string, wanted: EncoderSpec, rerun: string): void {
+  const trainedOn = encoderFromMeta(meta, file);
+  if (trainedOn && !sameEncoder(trainedOn, wanted)) throw new Error(`${file}: trained on ${describeEncoder(trainedOn)} input, params.yaml asks for ${describeEncoder(wanted)}; rerun ${rerun} (dvc repro)`);
 }

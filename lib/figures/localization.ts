@@ -73,7 +73,7 @@ import { convLayer, gradCam, type ConvLayer } from '../explain/gradcam';
 import { meanMap, scaleFreeNormalise, upsample, type HeatMap } from '../explain/heatmap';
 import { explainBatch, explanationKey, type ExplanationMaps, type ExplanationMethod } from '../explain/method';
 import { explanationMethods, paperExplanation, PAPER_EXPLANATION } from '../explain/registry';
-import { contentCells, peakLocation, pointingGame, pointingGameOnGrid, energyInBox, PEAK_LOCATIONS, type PeakLocation } from '../metrics/box';
+import { contentCells, peakLocation, pointingGame, energyInBox, PEAK_LOCATIONS, type PeakLocation } from '../metrics/box';
 import { INK_THRESHOLD } from '../data/scenes';
 import { sampleSteps } from '../metrics/steps';
 import { layerNumber } from '../model/vgg';
