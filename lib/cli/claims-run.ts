@@ -18,7 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { collectClaims } from '../figures/claims-table';
+import { accuracyOf, collectClaims, type RunAccuracy } from '../figures/claims-table';
 import { writeJsonAtomic } from '../io/atomic';
 import { combineSeedRuns, type SeedRun } from '../metrics/seed-claims';
 import { parseArgs, runMain } from './common';
@@ -76,18 +76,6 @@ function seedOf(text: string, where: string): number {
   const seed = (YAML.parse(text) as { seed?: unknown }).seed;
   if (typeof seed !== 'number') throw new Error(`${where}: params.yaml has no numeric 'seed'`);
   return seed;
-}
-
-/** Accuracies of one run, from its reports/metrics/train.json. */
-interface RunAccuracy { seed: number; ann: number; surrogate: number; converted: number }
-
-function accuracyOf(seed: number, text: string, where: string): RunAccuracy {
-  const t = JSON.parse(text) as { ann?: { val_accuracy?: number }; snn_surrogate?: { val_accuracy?: number }; snn_converted?: { val_accuracy?: number } };
-  const get = (v: number | undefined, key: string) => {
-    if (typeof v !== 'number') throw new Error(`${where}: no ${key}.val_accuracy`);
-    return v;
-  };
-  return { seed, ann: get(t.ann?.val_accuracy, 'ann'), surrogate: get(t.snn_surrogate?.val_accuracy, 'snn_surrogate'), converted: get(t.snn_converted?.val_accuracy, 'snn_converted') };
 }
 
 /** The claims of the experiment at `ref`, read from its committed reports/metrics/*.json. */

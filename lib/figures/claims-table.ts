@@ -41,6 +41,19 @@ export interface CollectedClaims {
   skipped: string[];
 }
 
+/** A run's accuracies (0..1), from its reports/metrics/train.json. */
+export interface RunAccuracy { seed: number; ann: number; surrogate: number; converted: number }
+
+/** Parses a run's train.json (`text`, read from `where`) into its accuracies; a missing one is an error naming `where`. */
+export function accuracyOf(seed: number, text: string, where: string): RunAccuracy {
+  const t = JSON.parse(text) as { ann?: { val_accuracy?: number }; snn_surrogate?: { val_accuracy?: number }; snn_converted?: { val_accuracy?: number } };
+  const get = (v: number | undefined, key: string) => {
+    if (typeof v !== 'number') throw new Error(`${where}: no ${key}.val_accuracy`);
+    return v;
+  };
+  return { seed, ann: get(t.ann?.val_accuracy, 'ann'), surrogate: get(t.snn_surrogate?.val_accuracy, 'snn_surrogate'), converted: get(t.snn_converted?.val_accuracy, 'snn_converted') };
+}
+
 const VERDICTS: readonly Verdict[] = ['holds', 'fails', 'inconclusive'];
 
 /**

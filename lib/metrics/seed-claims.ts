@@ -76,3 +76,52 @@ export function combineSeedRuns(runs: readonly SeedRun[]): SeedClaim[] {
     };
   });
 }
+
+/** Whether two verdicts contradict each other: one run says "holds", the other "fails". */
+export function oppositeVerdicts(a: Verdict, b: Verdict): boolean {
+  return (a === 'holds' && b === 'fails') || (a === 'fails' && b === 'holds');
+}
+
+/** One run's judgement of a claim, as a machine comparison quotes it; null where the run left the claim out. */
+export type RunVerdict = { value: number; interval: [number, number]; n: number; verdict: Verdict } | null;
+
+/**
+ * A claim judged by two runs that differ only in the machine (same code, params and seed: float
+ * differences in the native kernels change training), beside the claims run's combined verdict.
+ */
+export interface MachineClaim {
+  figure: string;
+  id: string;
+  statement: string;
+  /** Each run's judgement, in the order the runs were given. */
+  runs: [RunVerdict, RunVerdict];
+  /** The two runs' verdicts contradict each other (holds against fails). */
+  opposite: boolean;
+  /** The claims run's verdict over seeds, where it judged this claim. */
+  combined: Verdict | null;
+  /** The other machine's run contradicts the combined verdict (a combined "holds" it judges "fails", or the reverse). */
+  contradicts_combined: boolean;
+}
+
+/**
+ * Claim by claim (first appearance over both runs), the verdicts of two machines' runs of one
+ * seed, and how the second run's verdict stands against `combined` (the claims run's, keyed
+ * `<figure>/<id>`). A claim one run left out is null there and counts as inconclusive.
+ */
+export function compareMachineRuns(a: SeedRun['claims'], b: SeedRun['claims'], combined: ReadonlyMap<string, Verdict> = new Map()): MachineClaim[] {
+  const key = (c: { figure: string; claim: Claim }) => `${c.figure}/${c.claim.id}`;
+  const index = (list: SeedRun['claims']) => new Map(list.map((c) => [key(c), c] as const));
+  const ia = index(a), ib = index(b);
+  const keys = [...new Set([...ia.keys(), ...ib.keys()])];
+  const judged = (c: { claim: Claim } | undefined): RunVerdict => (c ? { value: c.claim.value, interval: [c.claim.interval[0], c.claim.interval[1]], n: c.claim.n, verdict: c.claim.verdict } : null);
+  return keys.map((k) => {
+    const first = (ia.get(k) ?? ib.get(k)) as { figure: string; claim: Claim };
+    const ra = judged(ia.get(k)), rb = judged(ib.get(k));
+    const va = ra?.verdict ?? 'inconclusive', vb = rb?.verdict ?? 'inconclusive';
+    const c = combined.get(k) ?? null;
+    return {
+      figure: first.figure, id: first.claim.id, statement: first.claim.statement,
+      runs: [ra, rb], opposite: oppositeVerdicts(va, vb), combined: c, contradicts_combined: c !== null && oppositeVerdicts(c, vb),
+    };
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineSeedRuns, combineVerdicts, type SeedRun } from '../../lib/metrics/seed-claims';
+import { combineSeedRuns, combineVerdicts, compareMachineRuns, oppositeVerdicts, type SeedRun } from '../../lib/metrics/seed-claims';
 import type { Claim, Verdict } from '../../lib/metrics/uncertainty';
 
 function claim(id: string, value: number, low: number, high: number, verdict: Verdict, n = 256, seed = 0): Claim {
@@ -52,5 +52,36 @@ describe('combineSeedRuns', () => {
     ]);
     expect(() => combineSeedRuns([run(3, claim('a', 0, 0, 0, 'holds')), run(3, claim('a', 0, 0, 0, 'holds'))])).toThrow(/seed 3 appears twice/);
     expect(() => combineSeedRuns([])).toThrow(/no runs/);
+  });
+});
+
+describe('compareMachineRuns', () => {
+  it('flags opposite verdicts and verdicts that contradict the claims run, claim by claim', () => {
+    const a = run(42, claim('a', 0.2, 0.1, 0.3, 'holds'), claim('b', 0.1, -0.1, 0.2, 'inconclusive'), claim('c', -0.2, -0.3, -0.1, 'fails'));
+    const b = run(42, claim('a', -0.2, -0.3, -0.1, 'fails'), claim('b', 0.3, 0.2, 0.4, 'holds'), claim('d', 0.3, 0.2, 0.4, 'holds'));
+    const combined = new Map([['01-variance/a', 'holds' as Verdict], ['01-variance/b', 'fails' as Verdict], ['01-variance/c', 'fails' as Verdict]]);
+    const out = compareMachineRuns(a.claims, b.claims, combined);
+    expect(out.map((c) => c.id)).toEqual(['a', 'b', 'c', 'd']);
+    const [ca, cb, cc, cd] = out;
+    expect(ca.opposite).toBe(true);
+    expect(ca.contradicts_combined).toBe(true);
+    expect(ca.runs.map((r) => r?.verdict)).toEqual(['holds', 'fails']);
+    // Inconclusive against holds is a difference, not a contradiction; holds against a combined "fails" is one.
+    expect(cb.opposite).toBe(false);
+    expect(cb.contradicts_combined).toBe(true);
+    // A claim the second run left out is null there and contradicts nothing.
+    expect(cc.runs[1]).toBeNull();
+    expect(cc.opposite).toBe(false);
+    expect(cc.contradicts_combined).toBe(false);
+    expect(cd.runs[0]).toBeNull();
+    expect(cd.combined).toBeNull();
+    expect(cd.runs[1]?.interval).toEqual([0.2, 0.4]);
+  });
+
+  it('calls only holds against fails opposite', () => {
+    expect(oppositeVerdicts('holds', 'fails')).toBe(true);
+    expect(oppositeVerdicts('fails', 'holds')).toBe(true);
+    expect(oppositeVerdicts('holds', 'inconclusive')).toBe(false);
+    expect(oppositeVerdicts('fails', 'fails')).toBe(false);
   });
 });
