@@ -3,8 +3,11 @@
  * (`dvc repro --single-item <stage>`) in dvc.yaml order and records the wall time of each stage
  * that ran. A stage that DVC found up to date keeps the time last measured for it (with its
  * date), so the file always holds one measured time per stage.
- * Usage: npx tsx bench/pipeline.ts [--force] [--workspace] [--profile default]
+ * Usage: npx tsx bench/pipeline.ts [--force] [--workspace] [--profile default] [--out FILE]
  *   --force       rerun every stage
+ *   --out         where to write (default bench/results/pipeline.json, the README's reference
+ *                 machine; another machine's run goes to bench/results/pipeline-<cpu>.json, which
+ *                 the README's table shows beside it)
  *   --workspace   run in a disposable copy of the project (reports there are thrown away)
  *                 instead of this checkout (whose reports/ and dvc.lock it then refreshes)
  */
@@ -22,7 +25,7 @@ function main(): void {
   const dir = args.includes('--workspace') ? makeWorkspace(root) : root;
   if (dir !== root || profile !== 'default') setProfile(dir, profile);
   type Entry = { stage: string; seconds: number; measured: string; source?: string };
-  const out = path.join(root, 'bench/results/pipeline.json');
+  const out = path.resolve(root, args.includes('--out') ? args[args.indexOf('--out') + 1] : 'bench/results/pipeline.json');
   const previous = fs.existsSync(out) ? readJson<{ profile: string; stages: Entry[] }>(out) : null;
   const last = new Map((previous?.profile === profile ? previous.stages : []).map((e) => [e.stage, e]));
   const stages: Entry[] = [];
@@ -44,7 +47,7 @@ function main(): void {
     profile, machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length },
     stages, total_seconds: total, total_minutes: Math.round(total / 6) / 10,
   });
-  console.error(`bench: pipeline (${profile}): ${total} s in all; wrote bench/results/pipeline.json`);
+  console.error(`bench: pipeline (${profile}): ${total} s in all; wrote ${path.relative(root, out)}`);
 }
 
 /**

@@ -10,6 +10,7 @@
  *                                 reports/metrics/04-localization.json
  *   <!-- seeds:start/end -->      every claim over the claims run's seeds, reports/claims/seeds.json
  *   <!-- grid:start/end -->       the encoding × padding grid at conv6, reports/grid/encoding-padding.md
+ *   <!-- machines:start/end -->   one seed's claims on two machines, reports/claims/machines.json
  */
 import * as fs from 'fs';
 import { formatNumber } from '../figures/claims-table';
@@ -111,15 +112,21 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
 export interface Pipeline { machine: { cpu: string }; stages: Array<{ stage: string; seconds: number; measured: string; source?: string }>; total_seconds: number }
 
 /** Stage times of the default pipeline. */
-export function pipelineSection(p: Pipeline | null): string {
+export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] = []): string {
   if (!p) return '_No pipeline timing yet: `npx tsx bench/pipeline.ts`._';
+  const secondsOn = (o: Pipeline, stage: string) => o.stages.find((s) => s.stage === stage)?.seconds;
+  const cell = (o: Pipeline, stage: string, ref: number) => {
+    const v = secondsOn(o, stage);
+    return v === undefined ? 'not run' : `${Math.round(v)} (${(v / ref).toFixed(2)}×)`;
+  };
   return [
-    NOTE('bench/results/pipeline.json'),
-    `Default profile on ${p.machine.cpu}: **${(p.total_seconds / 60).toFixed(1)} min** in all.`,
+    NOTE(`bench/results/pipeline.json${others.length ? ' and pipeline-<cpu>.json' : ''}`),
+    `Default profile on ${p.machine.cpu}: **${(p.total_seconds / 60).toFixed(1)} min** in all.`
+      + others.map((o) => ` On ${o.machine.cpu}: ${(o.total_seconds / 60).toFixed(1)} min (${(o.total_seconds / p.total_seconds).toFixed(2)}×; run ${o.stages[0]?.measured.slice(0, 10) ?? ''}).`).join(''),
     '',
-    '| stage | seconds | measured |',
-    '|---|---|---|',
-    ...p.stages.map((s) => `| ${s.stage} | ${Math.round(s.seconds)} | ${s.measured.slice(0, 16).replace('T', ' ')}${s.source ? ' (its own timing)' : ''} |`),
+    `| stage | seconds | measured |${others.map((o) => ` ${o.machine.cpu}: seconds (× ${p.machine.cpu}) |`).join('')}`,
+    `|---|---|---|${others.map(() => '---|').join('')}`,
+    ...p.stages.map((s) => `| ${s.stage} | ${Math.round(s.seconds)} | ${s.measured.slice(0, 16).replace('T', ' ')}${s.source ? ' (its own timing)' : ''} |${others.map((o) => ` ${cell(o, s.stage, s.seconds)} |`).join('')}`),
   ].join('\n');
 }
 
@@ -181,6 +188,30 @@ export function seedsSection(s: SeedsReport | null): string {
   for (const c of s.claims) {
     const per = c.per_seed.map((p) => `${p.seed}: ${p.measured === false ? 'not measured' : p.verdict}`).join(', ');
     lines.push(`| ${c.figure} | ${c.statement.replace(/\|/g, '\\|')} | ${formatNumber(c.value)} | [${formatNumber(c.interval[0])}, ${formatNumber(c.interval[1])}] | ${c.n} | ${per} | ${c.verdict === 'holds' ? 'holds' : `**${c.verdict}**`} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The parts of reports/claims/machines.json the machines table quotes (lib/cli/claims-machines.ts writes it). */
+export interface MachinesReport {
+  runs: Array<{ cpu: string; seed: number; accuracy: { ann: number; surrogate: number; converted: number } }>;
+  summary: { claims: number; same_verdict: number; opposite: number; contradicts_combined: number };
+  claims: Array<{ figure: string; statement: string; runs: Array<{ value: number; interval: [number, number]; verdict: string } | null>; opposite: boolean; combined: string | null; contradicts_combined: boolean }>;
+}
+
+/** One seed's claims on two machines: the claims whose verdicts differ, and the counts. */
+export function machinesSection(m: MachinesReport | null): string {
+  if (!m) return '_No comparison yet: `npm run claims-machines -- --other <dir>` compares this run with another machine\'s run of the same seed._';
+  const [a, b] = m.runs;
+  const judged = (r: { value: number; interval: [number, number]; verdict: string } | null) => (r ? `${formatNumber(r.value)} [${formatNumber(r.interval[0])}, ${formatNumber(r.interval[1])}] ${r.verdict}` : 'not measured');
+  const differ = m.claims.filter((c) => (c.runs[0]?.verdict ?? 'inconclusive') !== (c.runs[1]?.verdict ?? 'inconclusive'));
+  const lines = [
+    NOTE('reports/claims/machines.json'),
+    `Seed ${a.seed} on ${a.cpu} (ANN ${pct(a.accuracy.ann)}, surrogate ${pct(a.accuracy.surrogate)}, converted ${pct(a.accuracy.converted)}) and on ${b.cpu} (${pct(b.accuracy.ann)}, ${pct(b.accuracy.surrogate)}, ${pct(b.accuracy.converted)}): ${m.summary.same_verdict} of ${m.summary.claims} claims get the same verdict, ${m.summary.opposite} opposite ones (holds on one machine, fails on the other); ${m.summary.contradicts_combined} of ${b.cpu}'s verdicts contradict the verdict over seeds.`,
+  ];
+  if (differ.length) {
+    lines.push('', `| figure | claim | ${a.cpu} | ${b.cpu} | over seeds |`, '|---|---|---|---|---|');
+    for (const c of differ) lines.push(`| ${c.figure} | ${c.statement.replace(/\|/g, '\\|')} | ${judged(c.runs[0])} | ${judged(c.runs[1])}${c.opposite ? ' (**opposite**)' : ''} | ${c.combined ?? 'not judged'} |`);
   }
   return lines.join('\n');
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { claimsTable, collectClaims } from '../figures/claims-table';
 import { writeFileAtomic } from '../io/atomic';
 import { parseArgs, runMain } from './common';
-import { boxesSection, gridSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+import { boxesSection, gridSection, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
 
@@ -24,9 +24,12 @@ runMain('readme', async () => {
   text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json')), args.readme);
   text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
   text = replaceSection(text, 'seeds', seedsSection(read<SeedsReport>('reports/claims/seeds.json')), args.readme);
+  text = replaceSection(text, 'machines', machinesSection(read<MachinesReport>('reports/claims/machines.json')), args.readme);
   const grid = 'reports/grid/encoding-padding.md';
   text = replaceSection(text, 'grid', gridSection(fs.existsSync(grid) ? fs.readFileSync(grid, 'utf8') : null), args.readme);
-  text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json')), args.readme);
+  // Other machines' runs of the same pipeline (bench/pipeline.ts --out bench/results/pipeline-<cpu>.json).
+  const others = fs.readdirSync('bench/results').filter((f) => /^pipeline-.+\.json$/.test(f)).sort().map((f) => read<Pipeline>(`bench/results/${f}`) as Pipeline);
+  text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json'), others), args.readme);
   if (check) {
     if (text !== before) throw new Error(`${args.readme}: a generated section is stale (run npm run readme)`);
     console.error(`readme: ${args.readme} is up to date`);

@@ -1,6 +1,6 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
-import { boxesSection, gridSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import { boxesSection, gridSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -49,6 +49,13 @@ describe('generated README sections', () => {
     const p = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'train-snn', seconds: 663.2, measured: '2026-11-30T07:41:00.000Z', source: 'x' }], total_seconds: 663.2 });
     expect(p).toContain('**11.1 min**');
     expect(p).toContain('| train-snn | 663 | 2026-11-30 07:41 (its own timing) |');
+    // Another machine's run: its seconds and its ratio to the reference machine's, stage by stage.
+    const other = { machine: { cpu: 'Intel Xeon' }, stages: [{ stage: 'train-snn', seconds: 900, measured: '2026-12-01T00:10:00.000Z' }], total_seconds: 900 };
+    const two = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'prepare', seconds: 4, measured: '2026-11-30T07:40:00.000Z' }, { stage: 'train-snn', seconds: 600, measured: '2026-11-30T07:41:00.000Z' }], total_seconds: 604 }, [other]);
+    expect(two).toContain('On Intel Xeon: 15.0 min (1.49×; run 2026-12-01).');
+    expect(two).toContain('| stage | seconds | measured | Intel Xeon: seconds (× AMD EPYC) |');
+    expect(two).toContain('| train-snn | 600 | 2026-11-30 07:41 | 900 (1.50×) |');
+    expect(two).toContain('| prepare | 4 | 2026-11-30 07:40 | not run |');
   });
 
   it('box table: each explanation and layer with its intervals, and the faithfulness AUCs', () => {
@@ -76,6 +83,25 @@ describe('generated README sections', () => {
     expect(t).toContain('| 42 | 92.2 % | 90.2 % | 88.0 % |');
     expect(t).toContain('| 01-variance | A > B | 0.5 | [0.1, 0.9] | 256 | 42: holds, 1: holds, 2: holds | holds |');
     expect(t).toContain('| 06-multi-object | C \\| D | 0.1 | [-0.2, 0.4] | 0 | 42: holds, 1: not measured, 2: fails | **inconclusive** |');
+  });
+
+  it('machines table: the counts, and only the claims whose verdicts differ, opposite ones marked', () => {
+    expect(machinesSection(null)).toMatch(/No comparison yet: `npm run claims-machines -- --other <dir>`/);
+    const acc = { ann: 0.924, surrogate: 0.88, converted: 0.932 };
+    const r = (value: number, verdict: string) => ({ value, interval: [value - 0.1, value + 0.1] as [number, number], verdict });
+    const t = machinesSection({
+      runs: [{ cpu: 'AMD EPYC', seed: 42, accuracy: acc }, { cpu: 'Intel Xeon', seed: 42, accuracy: { ...acc, ann: 0.942 } }],
+      summary: { claims: 3, same_verdict: 1, opposite: 1, contradicts_combined: 1 },
+      claims: [
+        { figure: '01-variance', statement: 'same', runs: [r(0.5, 'holds'), r(0.4, 'holds')], opposite: false, combined: 'holds', contradicts_combined: false },
+        { figure: '01-variance', statement: 'A | B', runs: [r(0.5, 'holds'), r(-0.5, 'fails')], opposite: true, combined: 'holds', contradicts_combined: true },
+        { figure: '04-localization', statement: 'gone', runs: [r(0.5, 'holds'), null], opposite: false, combined: null, contradicts_combined: false },
+      ],
+    });
+    expect(t).toContain('Seed 42 on AMD EPYC (ANN 92.4 %, surrogate 88.0 %, converted 93.2 %) and on Intel Xeon (94.2 %, 88.0 %, 93.2 %): 1 of 3 claims get the same verdict, 1 opposite ones');
+    expect(t).toContain('| 01-variance | A \\| B | 0.5 [0.4, 0.6] holds | -0.5 [-0.6, -0.4] fails (**opposite**) | holds |');
+    expect(t).toContain('| 04-localization | gone | 0.5 [0.4, 0.6] holds | not measured | not judged |');
+    expect(t).not.toContain('| same |');
   });
 
   it('grid section: the conv6 table of the grid file', () => {
