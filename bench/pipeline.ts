@@ -25,7 +25,9 @@ function main(): void {
   const dir = args.includes('--workspace') ? makeWorkspace(root) : root;
   if (dir !== root || profile !== 'default') setProfile(dir, profile);
   type Entry = { stage: string; seconds: number; measured: string; source?: string };
-  const out = path.resolve(root, args.includes('--out') ? args[args.indexOf('--out') + 1] : 'bench/results/pipeline.json');
+  const outArg = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'bench/results/pipeline.json';
+  if (!outArg || outArg.startsWith('--')) throw new Error('bench/pipeline.ts: --out needs a file (e.g. bench/results/pipeline-<cpu>.json)');
+  const out = path.resolve(root, outArg);
   const previous = fs.existsSync(out) ? readJson<{ profile: string; stages: Entry[] }>(out) : null;
   const last = new Map((previous?.profile === profile ? previous.stages : []).map((e) => [e.stage, e]));
   const stages: Entry[] = [];

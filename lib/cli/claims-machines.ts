@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { accuracyOf, collectClaims } from '../figures/claims-table';
+import { accuracyOf, collectClaims, type RunAccuracy } from '../figures/claims-table';
 import { readJson, writeJsonAtomic } from '../io/atomic';
 import { compareMachineRuns } from '../metrics/seed-claims';
 import type { Verdict } from '../metrics/uncertainty';
@@ -24,13 +24,13 @@ const USAGE = 'usage: npm run claims-machines -- --other <dir> [--metrics report
 /** What a run's train.json says about the run: its settings (seed included) and its CPU. */
 interface TrainJson { resolved?: Record<string, unknown>; cpu?: string }
 
-function runOf(dir: string): { cpu: string; seed: number; resolved: Record<string, unknown>; text: string } {
+function runOf(dir: string): { cpu: string; seed: number; resolved: Record<string, unknown>; accuracy: RunAccuracy } {
   const file = path.join(dir, 'train.json');
   if (!fs.existsSync(file)) throw new Error(`${file}: not found (the train-report stage writes it; is ${dir} a run's reports/metrics?)`);
   const text = fs.readFileSync(file, 'utf8');
   const t = JSON.parse(text) as TrainJson;
   if (!t.resolved || typeof t.resolved.seed !== 'number') throw new Error(`${file}: no 'resolved.seed' (written by an older spikelens; rerun train-report)`);
-  return { cpu: t.cpu ?? 'unknown', seed: t.resolved.seed, resolved: t.resolved, text };
+  return { cpu: t.cpu ?? 'unknown', seed: t.resolved.seed, resolved: t.resolved, accuracy: accuracyOf(t.resolved.seed, text, file) };
 }
 
 runMain('claims-machines', async () => {
@@ -43,19 +43,17 @@ runMain('claims-machines', async () => {
   const seedsReport = fs.existsSync(args.seeds) ? readJson<{ seeds: number[]; claims: Array<{ figure: string; id: string; verdict: Verdict }> }>(args.seeds) : null;
   if (seedsReport && !seedsReport.seeds.includes(here.seed)) throw new Error(`${args.seeds}: seeds ${seedsReport.seeds.join(', ')} do not include this run's seed ${here.seed}`);
   const combined = new Map((seedsReport?.claims ?? []).map((c) => [`${c.figure}/${c.id}`, c.verdict] as const));
-  const strip = (dir: string) => collectClaims(dir).claims.map(({ figure, claim }) => ({ figure, claim }));
-  const claims = compareMachineRuns(strip(args.metrics), strip(args.other), combined);
-  const verdictOf = (c: (typeof claims)[number], i: 0 | 1) => c.runs[i]?.verdict ?? 'inconclusive';
+  const claims = compareMachineRuns(collectClaims(args.metrics).claims, collectClaims(args.other).claims, combined);
   const summary = {
     claims: claims.length,
-    same_verdict: claims.filter((c) => verdictOf(c, 0) === verdictOf(c, 1)).length,
+    same_verdict: claims.filter((c) => c.same_verdict).length,
     opposite: claims.filter((c) => c.opposite).length,
     contradicts_combined: claims.filter((c) => c.contradicts_combined).length,
   };
   writeJsonAtomic(args.out, {
     runs: [
-      { cpu: here.cpu, seed: here.seed, source: args.metrics, accuracy: accuracyOf(here.seed, here.text, path.join(args.metrics, 'train.json')) },
-      { cpu: other.cpu, seed: other.seed, source: 'another machine\'s reports/metrics (same code, params and seed)', accuracy: accuracyOf(other.seed, other.text, path.join(args.other, 'train.json')) },
+      { cpu: here.cpu, seed: here.seed, source: args.metrics, accuracy: here.accuracy },
+      { cpu: other.cpu, seed: other.seed, source: 'another machine\'s reports/metrics (same code, params and seed)', accuracy: other.accuracy },
     ],
     rule: 'opposite = one run holds and the other fails; contradicts_combined = the second run fails a claim the claims run holds over seeds, or holds one it fails',
     summary,

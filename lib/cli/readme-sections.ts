@@ -196,7 +196,7 @@ export function seedsSection(s: SeedsReport | null): string {
 export interface MachinesReport {
   runs: Array<{ cpu: string; seed: number; accuracy: { ann: number; surrogate: number; converted: number } }>;
   summary: { claims: number; same_verdict: number; opposite: number; contradicts_combined: number };
-  claims: Array<{ figure: string; statement: string; runs: Array<{ value: number; interval: [number, number]; verdict: string } | null>; opposite: boolean; combined: string | null; contradicts_combined: boolean }>;
+  claims: Array<{ figure: string; statement: string; runs: Array<{ value: number; interval: [number, number]; verdict: string } | null>; same_verdict: boolean; opposite: boolean; combined: string | null; contradicts_combined: boolean }>;
 }
 
 /** One seed's claims on two machines: the claims whose verdicts differ, and the counts. */
@@ -204,7 +204,7 @@ export function machinesSection(m: MachinesReport | null): string {
   if (!m) return '_No comparison yet: `npm run claims-machines -- --other <dir>` compares this run with another machine\'s run of the same seed._';
   const [a, b] = m.runs;
   const judged = (r: { value: number; interval: [number, number]; verdict: string } | null) => (r ? `${formatNumber(r.value)} [${formatNumber(r.interval[0])}, ${formatNumber(r.interval[1])}] ${r.verdict}` : 'not measured');
-  const differ = m.claims.filter((c) => (c.runs[0]?.verdict ?? 'inconclusive') !== (c.runs[1]?.verdict ?? 'inconclusive'));
+  const differ = m.claims.filter((c) => !c.same_verdict);
   const lines = [
     NOTE('reports/claims/machines.json'),
     `Seed ${a.seed} on ${a.cpu} (ANN ${pct(a.accuracy.ann)}, surrogate ${pct(a.accuracy.surrogate)}, converted ${pct(a.accuracy.converted)}) and on ${b.cpu} (${pct(b.accuracy.ann)}, ${pct(b.accuracy.surrogate)}, ${pct(b.accuracy.converted)}): ${m.summary.same_verdict} of ${m.summary.claims} claims get the same verdict, ${m.summary.opposite} opposite ones (holds on one machine, fails on the other); ${m.summary.contradicts_combined} of ${b.cpu}'s verdicts contradict the verdict over seeds.`,

@@ -95,6 +95,8 @@ export interface MachineClaim {
   statement: string;
   /** Each run's judgement, in the order the runs were given. */
   runs: [RunVerdict, RunVerdict];
+  /** Both runs gave the same verdict (a claim a run left out counts as inconclusive there). */
+  same_verdict: boolean;
   /** The two runs' verdicts contradict each other (holds against fails). */
   opposite: boolean;
   /** The claims run's verdict over seeds, where it judged this claim. */
@@ -121,7 +123,7 @@ export function compareMachineRuns(a: SeedRun['claims'], b: SeedRun['claims'], c
     const c = combined.get(k) ?? null;
     return {
       figure: first.figure, id: first.claim.id, statement: first.claim.statement,
-      runs: [ra, rb], opposite: oppositeVerdicts(va, vb), combined: c, contradicts_combined: c !== null && oppositeVerdicts(c, vb),
+      runs: [ra, rb], same_verdict: va === vb, opposite: oppositeVerdicts(va, vb), combined: c, contradicts_combined: c !== null && oppositeVerdicts(c, vb),
     };
   });
 }

@@ -93,9 +93,9 @@ describe('generated README sections', () => {
       runs: [{ cpu: 'AMD EPYC', seed: 42, accuracy: acc }, { cpu: 'Intel Xeon', seed: 42, accuracy: { ...acc, ann: 0.942 } }],
       summary: { claims: 3, same_verdict: 1, opposite: 1, contradicts_combined: 1 },
       claims: [
-        { figure: '01-variance', statement: 'same', runs: [r(0.5, 'holds'), r(0.4, 'holds')], opposite: false, combined: 'holds', contradicts_combined: false },
-        { figure: '01-variance', statement: 'A | B', runs: [r(0.5, 'holds'), r(-0.5, 'fails')], opposite: true, combined: 'holds', contradicts_combined: true },
-        { figure: '04-localization', statement: 'gone', runs: [r(0.5, 'holds'), null], opposite: false, combined: null, contradicts_combined: false },
+        { figure: '01-variance', statement: 'same', runs: [r(0.5, 'holds'), r(0.4, 'holds')], same_verdict: true, opposite: false, combined: 'holds', contradicts_combined: false },
+        { figure: '01-variance', statement: 'A | B', runs: [r(0.5, 'holds'), r(-0.5, 'fails')], same_verdict: false, opposite: true, combined: 'holds', contradicts_combined: true },
+        { figure: '04-localization', statement: 'gone', runs: [r(0.5, 'holds'), null], same_verdict: false, opposite: false, combined: null, contradicts_combined: false },
       ],
     });
     expect(t).toContain('Seed 42 on AMD EPYC (ANN 92.4 %, surrogate 88.0 %, converted 93.2 %) and on Intel Xeon (94.2 %, 88.0 %, 93.2 %): 1 of 3 claims get the same verdict, 1 opposite ones');
