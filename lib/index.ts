@@ -89,6 +89,8 @@ export { localizationError, binaryCrossEntropy, BCE_EPS } from './metrics/locali
 export type { LocalizationError } from './metrics/localization';
 export { normalisedL1, normalisedL1OverSteps } from './metrics/distance';
 export { pointingGame, energyInBox } from './metrics/box';
+export { pointingByHorizon, lastStepAtLeast } from './metrics/horizon';
+export type { HorizonHits, HorizonLayer, HorizonNetwork, HorizonReport } from './metrics/horizon';
 export { SpikeCounter } from './metrics/spike-count';
 export type { SpikeCounterOptions } from './metrics/spike-count';
 export { deletionCurve, insertionCurve, areaUnderCurve, saliencyOrder } from './metrics/faithfulness';
