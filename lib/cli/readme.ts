@@ -7,8 +7,9 @@
 import * as fs from 'fs';
 import { claimsTable, collectClaims } from '../figures/claims-table';
 import { writeFileAtomic } from '../io/atomic';
+import type { HorizonReport } from '../metrics/horizon';
 import { parseArgs, runMain } from './common';
-import { boxesSection, gridSection, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+import { boxesSection, gridSection, horizonSection, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
 
@@ -25,6 +26,9 @@ runMain('readme', async () => {
   text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
   text = replaceSection(text, 'seeds', seedsSection(read<SeedsReport>('reports/claims/seeds.json')), args.readme);
   text = replaceSection(text, 'machines', machinesSection(read<MachinesReport>('reports/claims/machines.json')), args.readme);
+  // SAM by run length (npm run sam-horizon), the workspace's seed and other seeds' reports.
+  const probes = fs.existsSync('reports/probes') ? fs.readdirSync('reports/probes').filter((f) => /^sam-horizon-seed-\d+\.json$/.test(f)).sort() : [];
+  text = replaceSection(text, 'horizon', horizonSection(read<HorizonReport>('reports/probes/sam-horizon.json'), probes.map((f) => read<HorizonReport>(`reports/probes/${f}`) as HorizonReport)), args.readme);
   const grid = 'reports/grid/encoding-padding.md';
   text = replaceSection(text, 'grid', gridSection(fs.existsSync(grid) ? fs.readFileSync(grid, 'utf8') : null), args.readme);
   // Other machines' runs of the same pipeline (bench/pipeline.ts --out bench/results/pipeline-<cpu>.json).

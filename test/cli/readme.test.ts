@@ -1,6 +1,7 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
-import { boxesSection, gridSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import type { HorizonReport } from '../../lib/metrics/horizon';
+import { boxesSection, gridSection, horizonColumns, horizonSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -110,5 +111,37 @@ describe('generated README sections', () => {
     const g = gridSection(md);
     expect(g).toContain('pointing game, upsampled (conv6)');
     expect(g).not.toContain('(conv4)');
+  });
+
+  it('horizon columns: 2, 4, 8, every fourth step after, and the last', () => {
+    expect(horizonColumns(20)).toEqual([2, 4, 8, 12, 16, 20]);
+    expect(horizonColumns(8)).toEqual([2, 4, 8]);
+    expect(horizonColumns(3)).toEqual([2, 3]);
+    expect(horizonColumns(30)).toEqual([2, 4, 8, 12, 16, 20, 24, 28, 30]);
+  });
+
+  it('horizon section: each network and layer by run length with its interval, the longest run at the threshold, and other seeds at conv6', () => {
+    expect(horizonSection(null)).toMatch(/No horizon report yet: `npm run sam-horizon`/);
+    const ci = (value: number) => ({ value, low: value - 0.05, high: value + 0.05, n: 256, level: 0.95 });
+    const curve = (vs: number[]) => vs.map(ci);
+    const report = (seed: number, conv6: number[]): HorizonReport => ({
+      generated_by: 'npm run sam-horizon', machine: { cpu: 'Intel Xeon', cores: 2 }, seed, steps: 8, images: 256, gamma: 0.5, variant: 'paper', threshold: 0.6, interval_level: 0.95,
+      networks: [{
+        checkpoint: 'data/checkpoints/snn.ckpt', md5: '0'.repeat(32), trained_timesteps: 4, neuron: 'lif', recalibrated: true,
+        accuracy_by_horizon: curve([0.5, 0.6, 0.7, 0.8, 0.85, 0.86, 0.87, 0.88]),
+        layers: { conv6: { by_step: curve([0, 0.7, 0.6, 0.5, 0.5, 0.4, 0.4, 0.3]), by_horizon: curve(conv6), longest_run_at_threshold: { value: 5, low: 3 } } },
+      }],
+    });
+    const t = horizonSection(report(42, [0, 0.75, 0.7, 0.66, 0.61, 0.58, 0.55, 0.52]), [report(1, [0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.71])]);
+    expect(t).toContain('Seed 42, 256 validation images, SAM γ = 0.5 (paper variant), on Intel Xeon');
+    expect(t).toContain('| network | layer | t = 2 | t = 4 | t = 8 | longest run ≥ 0.6 |');
+    expect(t).toContain('| snn.ckpt (LIF, trained at T = 4; BNTT statistics recomputed at T = 8) | conv6 | 0.75 [0.70, 0.80] | 0.66 [0.61, 0.71] | 0.52 [0.47, 0.57] | 5 steps [3] |');
+    expect(t).toContain('| accuracy | 0.60 [0.55, 0.65] | 0.80 [0.75, 0.85] | 0.88 [0.83, 0.93] | — |');
+    // Other seeds: sorted by seed, the workspace's included.
+    const seeds = t.slice(t.indexOf('| seed |'));
+    expect(seeds.indexOf('| 1 | snn.ckpt')).toBeGreaterThan(0);
+    expect(seeds.indexOf('| 1 | snn.ckpt')).toBeLessThan(seeds.indexOf('| 42 | snn.ckpt'));
+    expect(seeds).toContain('| 0.80 [0.75, 0.85] | 0.80 [0.75, 0.85] | 0.71 [0.66, 0.76] | 5 steps [3] | 0.88 [0.83, 0.93] |');
+    expect(horizonSection(report(42, [0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]))).not.toContain('| seed |');
   });
 });
