@@ -79,18 +79,29 @@ describe('params.yaml', () => {
     const d = base();
     d.profiles.smoke.snn.timestep = 3;
     expect(errorOf(d)).toMatch(/^params\.yaml: profiles\.smoke\.snn\.timestep: unknown key/);
-    expect(errorOf(base(), 'huge')).toBe("the profile asked for: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, paper");
+    expect(errorOf(base(), 'huge')).toBe("the profile asked for: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, wave, paper");
     const d2 = base();
     d2.profile = 'huge';
-    expect(errorOf(d2)).toBe("params.yaml: profile: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, paper");
+    expect(errorOf(d2)).toBe("params.yaml: profile: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, wave, paper");
     const old = process.env.SPIKELENS_PROFILE;
     process.env.SPIKELENS_PROFILE = 'smoek';
     try {
-      expect(errorOf(base(), 'smoek')).toBe("SPIKELENS_PROFILE (environment): unknown profile 'smoek'; params.yaml defines default, smoke, zero-padding, paper");
+      expect(errorOf(base(), 'smoek')).toBe("SPIKELENS_PROFILE (environment): unknown profile 'smoek'; params.yaml defines default, smoke, zero-padding, wave, paper");
     } finally {
       if (old === undefined) delete process.env.SPIKELENS_PROFILE;
       else process.env.SPIKELENS_PROFILE = old;
     }
+  });
+
+  it('the wave profile: fire-then-integrate neurons trained from scratch at T = 20 with weight decay, and no second SNN in the figures', () => {
+    const p = resolveParams(base(), 'params.yaml', 'wave');
+    expect(p.snn.order).toBe('fire-then-integrate');
+    expect(p.snn.timesteps).toBe(20);
+    expect(p.train_snn).toMatchObject({ weight_decay: 0.0005, pretrain_timesteps: 0, finetune_epochs: 0 });
+    // The ALIF neuron is integrate-then-fire only, so there is no second SNN in the figures.
+    expect(p.second_snn).toMatchObject({ neuron: 'lif', timesteps: 20, epochs: 0, figures: [] });
+    // Everything else is the default's.
+    expect(p.snn.padding).toBe(resolveParams(base(), 'params.yaml').snn.padding);
   });
 
   it('NaN and infinities are named as such, not as null', () => {

@@ -237,18 +237,24 @@ export function horizonColumns(steps: number): number[] {
 }
 
 const ciOf = (c: { value: number; low: number; high: number }) => `${c.value.toFixed(2)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]`;
-const netName = (n: HorizonReport['networks'][number], steps: number) => `${n.checkpoint.replace(/^.*\//, '')} (${n.neuron.toUpperCase()}, trained at T = ${n.trained_timesteps}${n.recalibrated ? `; BNTT statistics recomputed at T = ${steps}` : ''})`;
+const netName = (n: HorizonReport['networks'][number], steps: number) => `${n.checkpoint.replace(/^.*\//, '')} (${n.neuron.toUpperCase()}${n.order === 'fire-then-integrate' ? ', fire-then-integrate' : ''}, trained at T = ${n.trained_timesteps}${n.recalibrated ? `; BNTT statistics recomputed at T = ${steps}` : ''})`;
+
+/** Another run's horizon report for the README: `run` names it (the file name after `sam-horizon-`, e.g. `seed-1`, `wave`). */
+export interface HorizonRun {
+  run: string;
+  report: HorizonReport;
+}
 
 /**
  * SAM's time-averaged pointing game for runs of t steps, per network and layer, with the networks'
- * accuracy after t steps (`r`, the workspace's seed); then, from `others` (other seeds' reports),
- * the first network of each at `layer`.
+ * accuracy after t steps (`r`, the workspace's run); then the first network of `r` and of each
+ * other run (other seeds, other settings) at `layer`.
  */
-export function horizonSection(r: HorizonReport | null, others: readonly HorizonReport[] = [], layer = 'conv6'): string {
+export function horizonSection(r: HorizonReport | null, others: readonly HorizonRun[] = [], layer = 'conv6'): string {
   if (!r) return '_No horizon report yet: `npm run sam-horizon` (after `npm run repro`) writes reports/probes/sam-horizon.json._';
   const cols = horizonColumns(r.steps);
   const lines = [
-    NOTE(`reports/probes/sam-horizon.json${others.length ? ' and sam-horizon-seed-*.json' : ''}`),
+    NOTE(`reports/probes/sam-horizon.json${others.length ? ' and sam-horizon-*.json' : ''}`),
     `Seed ${r.seed}, ${r.images} validation images, SAM γ = ${r.gamma} (${r.variant} variant), on ${r.machine.cpu}; 95 % bootstrap intervals over images. A run of t steps is scored on the mean of SAM's first t maps (figure 04's box score at T = t); the last column is the longest run that still scores at least ${r.threshold} (by the value; in brackets, by the interval's lower bound).`,
     '',
     `| network | layer | ${cols.map((t) => `t = ${t}`).join(' | ')} | longest run ≥ ${r.threshold} |`,
@@ -260,14 +266,14 @@ export function horizonSection(r: HorizonReport | null, others: readonly Horizon
     }
     lines.push(`| ${netName(n, r.steps)} | accuracy | ${cols.map((t) => ciOf(n.accuracy_by_horizon[t - 1])).join(' | ')} | — |`);
   }
-  const seeds = [r, ...others].filter((o) => o.networks[0]?.layers[layer]).sort((a, b) => a.seed - b.seed);
-  if (others.length && seeds.length) {
-    lines.push('', `The fine-tuned network of each training seed at ${layer} (each seed's own data draw and networks, trained as the pipeline trains them):`, '',
-      `| seed | network | ${cols.map((t) => `t = ${t}`).join(' | ')} | longest run ≥ ${r.threshold} | accuracy at t = ${cols[cols.length - 1]} |`,
-      `|---|---|${cols.map(() => '---|').join('')}---|---|`);
-    for (const o of seeds) {
+  const runs = [{ run: 'this workspace', report: r }, ...others].filter((o) => o.report.networks[0]?.layers[layer]);
+  if (others.length && runs.length) {
+    lines.push('', `The first network of each run at ${layer} (\`reports/probes/sam-horizon-<run>.json\`; each seed with its own data draw and networks):`, '',
+      `| run | seed | network | ${cols.map((t) => `t = ${t}`).join(' | ')} | longest run ≥ ${r.threshold} | accuracy at the last step |`,
+      `|---|---|---|${cols.map(() => '---|').join('')}---|---|`);
+    for (const { run, report: o } of runs) {
       const n = o.networks[0], h = n.layers[layer];
-      lines.push(`| ${o.seed} | ${netName(n, o.steps)} | ${cols.map((t) => (t <= o.steps ? ciOf(h.by_horizon[t - 1]) : '—')).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] | ${ciOf(n.accuracy_by_horizon[o.steps - 1])} |`);
+      lines.push(`| ${run} | ${o.seed} | ${netName(n, o.steps)} | ${cols.map((t) => (t <= o.steps ? ciOf(h.by_horizon[t - 1]) : '—')).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] | ${ciOf(n.accuracy_by_horizon[o.steps - 1])} |`);
     }
   }
   return lines.join('\n');

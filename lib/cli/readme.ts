@@ -26,9 +26,10 @@ runMain('readme', async () => {
   text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
   text = replaceSection(text, 'seeds', seedsSection(read<SeedsReport>('reports/claims/seeds.json')), args.readme);
   text = replaceSection(text, 'machines', machinesSection(read<MachinesReport>('reports/claims/machines.json')), args.readme);
-  // SAM by run length (npm run sam-horizon), the workspace's seed and other seeds' reports.
-  const probes = fs.existsSync('reports/probes') ? fs.readdirSync('reports/probes').filter((f) => /^sam-horizon-seed-\d+\.json$/.test(f)).sort() : [];
-  text = replaceSection(text, 'horizon', horizonSection(read<HorizonReport>('reports/probes/sam-horizon.json'), probes.map((f) => read<HorizonReport>(`reports/probes/${f}`) as HorizonReport)), args.readme);
+  // SAM by run length (npm run sam-horizon): the workspace's run and other runs' reports (sam-horizon-<run>.json).
+  const probes = fs.existsSync('reports/probes') ? fs.readdirSync('reports/probes').filter((f) => /^sam-horizon-.+\.json$/.test(f)).sort() : [];
+  const runs = probes.map((f) => ({ run: f.replace(/^sam-horizon-/, '').replace(/\.json$/, ''), report: read<HorizonReport>(`reports/probes/${f}`) as HorizonReport }));
+  text = replaceSection(text, 'horizon', horizonSection(read<HorizonReport>('reports/probes/sam-horizon.json'), runs), args.readme);
   const grid = 'reports/grid/encoding-padding.md';
   text = replaceSection(text, 'grid', gridSection(fs.existsSync(grid) ? fs.readFileSync(grid, 'utf8') : null), args.readme);
   // Other machines' runs of the same pipeline (bench/pipeline.ts --out bench/results/pipeline-<cpu>.json).

@@ -129,7 +129,7 @@ runMain('sam-horizon', async () => {
         };
       }
       const md5 = crypto.createHash('md5').update(fs.readFileSync(file)).digest('hex');
-      networks.push({ checkpoint: file, md5, trained_timesteps: trained, neuron: net.config.neuron?.kind ?? 'lif', recalibrated, accuracy_by_horizon: curve(correct), layers: layerReports });
+      networks.push({ checkpoint: file, md5, trained_timesteps: trained, neuron: net.config.neuron?.kind ?? 'lif', order: net.config.order, recalibrated, accuracy_by_horizon: curve(correct), layers: layerReports });
       const at = Math.min(trained, steps);
       const scores = layers.map((l) => `${l} ${layerReports[l].by_horizon[at - 1].value.toFixed(2)} → ${layerReports[l].by_horizon[steps - 1].value.toFixed(2)}`).join(', ');
       console.error(`sam-horizon: ${file} (trained at T = ${trained}) run for ${steps} steps on ${indices.length} images in ${((performance.now() - t0) / 1000).toFixed(0)} s; time-averaged pointing game at t = ${at} → t = ${steps}: ${scores}`);

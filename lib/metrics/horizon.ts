@@ -55,6 +55,8 @@ export interface HorizonNetwork {
   md5: string;
   trained_timesteps: number;
   neuron: string;
+  /** Neuron order (`snn.order`); absent in reports written before it was recorded. */
+  order?: string;
   /** Whether its BNTT statistics were recomputed at the report's `steps` (it was trained for fewer). */
   recalibrated: boolean;
   /** Accuracy on the evaluated images of a run stopped after t steps (index t − 1). */

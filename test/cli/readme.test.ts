@@ -120,7 +120,7 @@ describe('generated README sections', () => {
     expect(horizonColumns(30)).toEqual([2, 4, 8, 12, 16, 20, 24, 28, 30]);
   });
 
-  it('horizon section: each network and layer by run length with its interval, the longest run at the threshold, and other seeds at conv6', () => {
+  it('horizon section: each network and layer by run length with its interval, the longest run at the threshold, and other runs at conv6', () => {
     expect(horizonSection(null)).toMatch(/No horizon report yet: `npm run sam-horizon`/);
     const ci = (value: number) => ({ value, low: value - 0.05, high: value + 0.05, n: 256, level: 0.95 });
     const curve = (vs: number[]) => vs.map(ci);
@@ -132,16 +132,19 @@ describe('generated README sections', () => {
         layers: { conv6: { by_step: curve([0, 0.7, 0.6, 0.5, 0.5, 0.4, 0.4, 0.3]), by_horizon: curve(conv6), longest_run_at_threshold: { value: 5, low: 3 } } },
       }],
     });
-    const t = horizonSection(report(42, [0, 0.75, 0.7, 0.66, 0.61, 0.58, 0.55, 0.52]), [report(1, [0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.71])]);
+    const t = horizonSection(report(42, [0, 0.75, 0.7, 0.66, 0.61, 0.58, 0.55, 0.52]), [{ run: 'seed-1', report: report(1, [0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.71]) }]);
     expect(t).toContain('Seed 42, 256 validation images, SAM γ = 0.5 (paper variant), on Intel Xeon');
     expect(t).toContain('| network | layer | t = 2 | t = 4 | t = 8 | longest run ≥ 0.6 |');
     expect(t).toContain('| snn.ckpt (LIF, trained at T = 4; BNTT statistics recomputed at T = 8) | conv6 | 0.75 [0.70, 0.80] | 0.66 [0.61, 0.71] | 0.52 [0.47, 0.57] | 5 steps [3] |');
     expect(t).toContain('| accuracy | 0.60 [0.55, 0.65] | 0.80 [0.75, 0.85] | 0.88 [0.83, 0.93] | — |');
-    // Other seeds: sorted by seed, the workspace's included.
-    const seeds = t.slice(t.indexOf('| seed |'));
-    expect(seeds.indexOf('| 1 | snn.ckpt')).toBeGreaterThan(0);
-    expect(seeds.indexOf('| 1 | snn.ckpt')).toBeLessThan(seeds.indexOf('| 42 | snn.ckpt'));
+    // Other runs, after the workspace's, named by their file.
+    const seeds = t.slice(t.indexOf('| run |'));
+    expect(seeds.indexOf('| this workspace | 42 | snn.ckpt')).toBeGreaterThan(0);
+    expect(seeds.indexOf('| this workspace | 42 | snn.ckpt')).toBeLessThan(seeds.indexOf('| seed-1 | 1 | snn.ckpt'));
     expect(seeds).toContain('| 0.80 [0.75, 0.85] | 0.80 [0.75, 0.85] | 0.71 [0.66, 0.76] | 5 steps [3] | 0.88 [0.83, 0.93] |');
-    expect(horizonSection(report(42, [0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]))).not.toContain('| seed |');
+    expect(horizonSection(report(42, [0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]))).not.toContain('| run |');
+    const wave = report(42, [0, 0, 0, 0.4, 0.9, 0.9, 0.9, 0.9]);
+    wave.networks[0].order = 'fire-then-integrate';
+    expect(horizonSection(wave)).toContain('| snn.ckpt (LIF, fire-then-integrate, trained at T = 4;');
   });
 });
