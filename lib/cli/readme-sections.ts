@@ -236,7 +236,6 @@ export function horizonColumns(steps: number): number[] {
   return [...cols].sort((a, b) => a - b);
 }
 
-const ciOf = (c: { value: number; low: number; high: number }) => `${c.value.toFixed(2)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]`;
 const netName = (n: HorizonReport['networks'][number], steps: number) => `${n.checkpoint.replace(/^.*\//, '')} (${n.neuron.toUpperCase()}${n.order === 'fire-then-integrate' ? ', fire-then-integrate' : ''}, trained at T = ${n.trained_timesteps}${n.recalibrated ? `; BNTT statistics recomputed at T = ${steps}` : ''})`;
 
 /** Another run's horizon report for the README: `run` names it (the file name after `sam-horizon-`, e.g. `seed-1`, `wave`). */
@@ -262,9 +261,9 @@ export function horizonSection(r: HorizonReport | null, others: readonly Horizon
   ];
   for (const n of r.networks) {
     for (const [name, h] of Object.entries(n.layers)) {
-      lines.push(`| ${netName(n, r.steps)} | ${name} | ${cols.map((t) => ciOf(h.by_horizon[t - 1])).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] |`);
+      lines.push(`| ${netName(n, r.steps)} | ${name} | ${cols.map((t) => ci(h.by_horizon[t - 1])).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] |`);
     }
-    lines.push(`| ${netName(n, r.steps)} | accuracy | ${cols.map((t) => ciOf(n.accuracy_by_horizon[t - 1])).join(' | ')} | — |`);
+    lines.push(`| ${netName(n, r.steps)} | accuracy | ${cols.map((t) => ci(n.accuracy_by_horizon[t - 1])).join(' | ')} | — |`);
   }
   const runs = [{ run: 'this workspace', report: r }, ...others].filter((o) => o.report.networks[0]?.layers[layer]);
   if (others.length && runs.length) {
@@ -273,7 +272,7 @@ export function horizonSection(r: HorizonReport | null, others: readonly Horizon
       `|---|---|---|${cols.map(() => '---|').join('')}---|---|`);
     for (const { run, report: o } of runs) {
       const n = o.networks[0], h = n.layers[layer];
-      lines.push(`| ${run} | ${o.seed} | ${netName(n, o.steps)} | ${cols.map((t) => (t <= o.steps ? ciOf(h.by_horizon[t - 1]) : '—')).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] | ${ciOf(n.accuracy_by_horizon[o.steps - 1])} |`);
+      lines.push(`| ${run} | ${o.seed} | ${netName(n, o.steps)} | ${cols.map((t) => (t <= o.steps ? ci(h.by_horizon[t - 1]) : '—')).join(' | ')} | ${h.longest_run_at_threshold.value} steps [${h.longest_run_at_threshold.low}] | ${ci(n.accuracy_by_horizon[o.steps - 1])} |`);
     }
   }
   return lines.join('\n');

@@ -3,8 +3,7 @@
  * network runs. Runs each trained surrogate SNN for `--steps` steps on the first `explain.images`
  * validation images and scores, for every t ≤ steps, SAM's map of step t alone and the mean of
  * its maps 1…t (lib/metrics/horizon.ts): a simulation is causal, so the second is the score a run
- * of t steps would get. The
- * networks' accuracy after t steps comes with it. Every network sees figure 04's input spikes
+ * of t steps would get. The networks' accuracy after t steps comes with it. Every network sees figure 04's input spikes
  * (its encoder streams), so the fine-tuned network at its own T reproduces figure 04's score.
  * A network run for more steps than it was trained for gets its BNTT statistics recomputed at the
  * longer T first (`calibrateBntt`, `train_snn.calibration_images` training images), as the
@@ -25,8 +24,8 @@ import { encoderFromMeta } from '../data/normalisation';
 import { convLayer, type ConvLayer } from '../explain/gradcam';
 import { explainBatch, type ExplanationMaps } from '../explain/method';
 import { explanationMethod } from '../explain/registry';
-import { chunkProgress } from '../figures/context';
-import { LOCALIZATION_FIGURE } from '../figures/localization';
+import { chunkProgress, chunks, figureRng } from '../figures/context';
+import { LOCALIZATION_CHUNK as CHUNK, LOCALIZATION_FIGURE, localizationStream } from '../figures/localization';
 import { writeJsonAtomic } from '../io/atomic';
 import { lastStepAtLeast, pointingByHorizon, type HorizonLayer, type HorizonNetwork, type HorizonReport } from '../metrics/horizon';
 import { bootstrapInterval } from '../metrics/uncertainty';
@@ -37,9 +36,6 @@ import { loadSnn } from '../train/store';
 import { machineStats, parseArgs, runMain, startStage } from './common';
 
 const USAGE = 'usage: npm run sam-horizon -- [--checkpoints data/checkpoints/snn.ckpt,data/checkpoints/snn-pretrained.ckpt,data/checkpoints/snn2.ckpt] [--steps T (default snn.timesteps)] [--params params.yaml] [--data data/prepared] [--out reports/probes/sam-horizon.json] [--threshold 0.6]';
-
-/** Images per simulated batch: figure 04's chunk, so the encoder streams are its streams. */
-const CHUNK = 16;
 
 /** Running logits' argmax after every step, per image (an observer of the output layer only). */
 function predictionsByStep(steps: number, batch: number): { observer: SimulationObserver; predicted: number[][] } {
@@ -75,7 +71,8 @@ runMain('sam-horizon', async () => {
   const boxed = indices.filter((i) => !val.degenerate[i]).length;
   if (boxed === 0) throw new Error(`${args.data}/val.bin: no image with a box among the first ${indices.length}`);
   const sam = explanationMethod('sam');
-  const figureRng = new Rng(p.seed).fork(`figure/${LOCALIZATION_FIGURE}`);
+  // Figure 04's images, chunks and encoder streams.
+  const figure = figureRng(p.seed, LOCALIZATION_FIGURE);
   const bootRng = new Rng(p.seed).fork('sam-horizon/bootstrap');
   const networks: HorizonNetwork[] = [];
   for (const file of files) {
@@ -94,14 +91,13 @@ runMain('sam-horizon', async () => {
       if (recalibrated) calibrateBntt(net, trainSet, encoder, steps, new Rng(p.seed).fork('sam-horizon/calibrate'), p.train_snn.calibration_images);
       const hits = new Map(layers.map((l) => [l, { step: [] as boolean[][], horizon: [] as boolean[][] }]));
       const correct: boolean[][] = [];
-      const chunks = Math.ceil(indices.length / CHUNK);
-      const progress = chunkProgress('sam-horizon', chunks, path.basename(file));
-      for (let k = 0; k * CHUNK < indices.length; k++) {
-        const idx = indices.slice(k * CHUNK, (k + 1) * CHUNK);
+      const parts = chunks(indices, CHUNK);
+      const progress = chunkProgress('sam-horizon', parts.length, path.basename(file));
+      for (const [k, idx] of parts.entries()) {
         const x = toTensor(val, idx);
         try {
           const out = predictionsByStep(steps, idx.length);
-          const { maps } = explainBatch([sam], { net, images: x, variant: encoder, timesteps: steps, layers, rng: figureRng.fork(`surrogate/${k}`), options: { gamma: p.explain.gamma, samVariant: p.explain.variant } }, [out.observer]);
+          const { maps } = explainBatch([sam], { net, images: x, variant: encoder, timesteps: steps, layers, rng: localizationStream(figure, 'surrogate', k), options: { gamma: p.explain.gamma, samVariant: p.explain.variant } }, [out.observer]);
           const ex = maps.get('sam') as ExplanationMaps;
           idx.forEach((i, b) => {
             correct.push(out.predicted.map((pr) => pr[b] === val.labels[i]));

@@ -125,7 +125,7 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
     ],
     variant: settings.encoder,
     classNames: val.classNames,
-    rng: new Rng(params.seed).fork(`figure/${name}`),
+    rng: figureRng(params.seed, name),
     dispose() {
       ann.dispose();
       snn.model.dispose();
@@ -133,6 +133,11 @@ export async function loadFigureContext(name: string, paths: ContextPaths = {}):
       snn2.model.dispose();
     },
   };
+}
+
+/** Figure `name`'s own random stream for a run with `seed` (its encoder streams fork from it). */
+export function figureRng(seed: number, name: string): Rng {
+  return new Rng(seed).fork(`figure/${name}`);
 }
 
 /** `indices` in consecutive batches of at most `size`. */

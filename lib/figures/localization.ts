@@ -101,7 +101,13 @@ export const LOCALIZATION_FIGURE = '04-localization';
 type Method = SpikingModel['method'];
 
 /** Images per simulation (memory stays flat). */
-const CHUNK = 16;
+export const LOCALIZATION_CHUNK = 16;
+const CHUNK = LOCALIZATION_CHUNK;
+
+/** The encoder stream of chunk `k` of `method`'s network: every explanation of the chunk replays it. */
+export function localizationStream(figure: Rng, method: string, k: number): Rng {
+  return figure.fork(`${method}/${k}`);
+}
 /** Images shown in the PNG grid. */
 const GRID_IMAGES = 3;
 /** Most frames of a heat-map slider. */
@@ -325,7 +331,7 @@ export async function figureLocalization(ctx: FigureContext, options: Localizati
         const mine = explanations.filter((e) => !e.needsGradient || gradMethods.has(method));
         // One encoder stream per (method, chunk), replayed by every explanation: all explain the same spikes.
         const { maps: explained } = explainBatch(mine, {
-          net, images: x, variant: ctx.variant, timesteps: T, layers, targets: labels, rng: ctx.rng.fork(`${method}/${k}`), options: { gamma, samVariant: variant },
+          net, images: x, variant: ctx.variant, timesteps: T, layers, targets: labels, rng: localizationStream(ctx.rng, method, k), options: { gamma, samVariant: variant },
         });
         for (const e of mine) {
           const ex = explained.get(e.id) as ExplanationMaps;
