@@ -56,7 +56,9 @@ describe('params.yaml', () => {
 
   it('second_snn.figures takes figure names only, and may be empty', () => {
     const d = base();
-    expect(loadParams('params.yaml', 'default').second_snn.figures).toEqual(['01-variance', '02-gamma-ablation', '03-spike-activity', '04-localization']);
+    expect(loadParams('params.yaml', 'default').second_snn.figures).toEqual([]);
+    d.second_snn.figures = ['01-variance', '04-localization'];
+    expect(resolveParams(d, 'params.yaml').second_snn.figures).toEqual(['01-variance', '04-localization']);
     d.second_snn.figures = ['04-localisation'];
     expect(errorOf(d)).toMatch(/^params\.yaml: second_snn\.figures\[0\]: expected one of 01-variance, .*06-multi-object, got string "04-localisation"$/);
     d.second_snn.figures = [];
@@ -79,29 +81,39 @@ describe('params.yaml', () => {
     const d = base();
     d.profiles.smoke.snn.timestep = 3;
     expect(errorOf(d)).toMatch(/^params\.yaml: profiles\.smoke\.snn\.timestep: unknown key/);
-    expect(errorOf(base(), 'huge')).toBe("the profile asked for: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, wave, paper");
+    expect(errorOf(base(), 'huge')).toBe("the profile asked for: unknown profile 'huge'; params.yaml defines default, smoke, fine-tune, zero-padding, paper");
     const d2 = base();
     d2.profile = 'huge';
-    expect(errorOf(d2)).toBe("params.yaml: profile: unknown profile 'huge'; params.yaml defines default, smoke, zero-padding, wave, paper");
+    expect(errorOf(d2)).toBe("params.yaml: profile: unknown profile 'huge'; params.yaml defines default, smoke, fine-tune, zero-padding, paper");
     const old = process.env.SPIKELENS_PROFILE;
     process.env.SPIKELENS_PROFILE = 'smoek';
     try {
-      expect(errorOf(base(), 'smoek')).toBe("SPIKELENS_PROFILE (environment): unknown profile 'smoek'; params.yaml defines default, smoke, zero-padding, wave, paper");
+      expect(errorOf(base(), 'smoek')).toBe("SPIKELENS_PROFILE (environment): unknown profile 'smoek'; params.yaml defines default, smoke, fine-tune, zero-padding, paper");
     } finally {
       if (old === undefined) delete process.env.SPIKELENS_PROFILE;
       else process.env.SPIKELENS_PROFILE = old;
     }
   });
 
-  it('the wave profile: fire-then-integrate neurons trained from scratch at T = 20 with weight decay, and no second SNN in the figures', () => {
-    const p = resolveParams(base(), 'params.yaml', 'wave');
+  it('the default: fire-then-integrate neurons trained from scratch at T = 20 with weight decay, and no second SNN in the figures', () => {
+    const p = resolveParams(base(), 'params.yaml');
     expect(p.snn.order).toBe('fire-then-integrate');
     expect(p.snn.timesteps).toBe(20);
     expect(p.train_snn).toMatchObject({ weight_decay: 0.0005, pretrain_timesteps: 0, finetune_epochs: 0 });
     // The ALIF neuron is integrate-then-fire only, so there is no second SNN in the figures.
     expect(p.second_snn).toMatchObject({ neuron: 'lif', timesteps: 20, epochs: 0, figures: [] });
-    // Everything else is the default's.
-    expect(p.snn.padding).toBe(resolveParams(base(), 'params.yaml').snn.padding);
+  });
+
+  it('the fine-tune profile is the earlier default: integrate-then-fire, T = 8 fine-tuned to 20, ALIF beside it; zero-padding adds the authors\' padding and statistics to it', () => {
+    const ft = resolveParams(base(), 'params.yaml', 'fine-tune');
+    expect(ft.snn.order).toBe('integrate-then-fire');
+    expect(ft.snn.timesteps).toBe(20);
+    expect(ft.train_snn).toMatchObject({ weight_decay: 0, pretrain_timesteps: 8, finetune_epochs: 2 });
+    expect(ft.second_snn).toMatchObject({ neuron: 'alif', timesteps: 8, epochs: 1, figures: ['01-variance', '02-gamma-ablation', '03-spike-activity', '04-localization'] });
+    const zp = resolveParams(base(), 'params.yaml', 'zero-padding');
+    expect({ ...zp, profile: 'x', snn: { ...zp.snn, padding: 'replicate' }, encode: { ...zp.encode, normalisation: 'dataset' } }).toEqual({ ...ft, profile: 'x' });
+    expect(zp.snn.padding).toBe('zeros');
+    expect(zp.encode.normalisation).toBe('imagenet');
   });
 
   it('NaN and infinities are named as such, not as null', () => {
