@@ -111,25 +111,61 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
   return lines.length > 1 ? lines.join('\n') : '_No speed results yet: `npx tsx bench/snn-step.ts` and `npx tsx bench/simulation.ts`._';
 }
 
-export interface Pipeline { machine: { cpu: string }; stages: Array<{ stage: string; seconds: number; measured: string; source?: string }>; total_seconds: number }
+export interface Pipeline { profile?: string; note?: string; machine: { cpu: string }; stages: Array<{ stage: string; seconds: number; measured: string; source?: string }>; total_seconds: number }
 
-/** Stage times of the default pipeline. */
-export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] = []): string {
+const minutes = (s: number) => (s / 60).toFixed(1);
+const runName = (o: Pipeline) => `${o.profile ?? 'default'} on ${o.machine.cpu}`;
+
+/**
+ * The default pipeline's time on `budget.cpu` where it was not measured there: each stage of the
+ * default's run on another machine times that stage's ratio between the two machines in a profile
+ * timed on both (the ratio of totals for a stage that profile lacks). Null when no such pair exists.
+ */
+export function estimateOn(runs: readonly Pipeline[], cpu: string): { seconds: number; from: Pipeline; via: [Pipeline, Pipeline] } | null {
+  const prof = (o: Pipeline) => o.profile ?? 'default';
+  if (runs.some((o) => prof(o) === 'default' && o.machine.cpu === cpu)) return null;
+  for (const from of runs.filter((o) => prof(o) === 'default')) {
+    for (const there of runs.filter((o) => o.machine.cpu === cpu && prof(o) !== 'default')) {
+      const here = runs.find((o) => o.machine.cpu === from.machine.cpu && prof(o) === prof(there));
+      if (!here) continue;
+      const total = there.total_seconds / here.total_seconds;
+      const seconds = from.stages.reduce((a, s) => {
+        const a1 = there.stages.find((x) => x.stage === s.stage)?.seconds, a2 = here.stages.find((x) => x.stage === s.stage)?.seconds;
+        return a + s.seconds * (a1 !== undefined && a2 ? a1 / a2 : total);
+      }, 0);
+      return { seconds, from, via: [there, here] };
+    }
+  }
+  return null;
+}
+
+/**
+ * Stage times of the pipeline, one column per timed run (profile and machine; bench/results/pipeline*.json),
+ * the reference run `p` (the budget machine's, bench/results/pipeline.json) first, others as ratios to it.
+ */
+export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] = [], budget?: { minutes: number }): string {
   if (!p) return '_No pipeline timing yet: `npx tsx bench/pipeline.ts`._';
+  const runs = [p, ...others];
   const secondsOn = (o: Pipeline, stage: string) => o.stages.find((s) => s.stage === stage)?.seconds;
   const cell = (o: Pipeline, stage: string, ref: number) => {
     const v = secondsOn(o, stage);
     return v === undefined ? 'not run' : `${Math.round(v)} (${(v / ref).toFixed(2)}×)`;
   };
-  return [
+  const lines = [
     NOTE(`bench/results/pipeline.json${others.length ? ' and pipeline-<cpu>.json' : ''}`),
-    `Default profile on ${p.machine.cpu}: **${(p.total_seconds / 60).toFixed(1)} min** in all.`
-      + others.map((o) => ` On ${o.machine.cpu}: ${(o.total_seconds / 60).toFixed(1)} min (${(o.total_seconds / p.total_seconds).toFixed(2)}×; run ${o.stages[0]?.measured.slice(0, 10) ?? ''}).`).join(''),
+    ...runs.map((o, i) => `- \`${runName(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? (o.total_seconds <= budget.minutes * 60 ? `: inside the ${budget.minutes}-minute budget` : `: over the ${budget.minutes}-minute budget`) : ''}${o.note ? `. ${o.note}` : ''}`),
+  ];
+  const est = estimateOn(runs, p.machine.cpu);
+  if (est) {
+    lines.push(`- \`default on ${p.machine.cpu}\`: **not measured**; estimated ${minutes(est.seconds)} min${budget ? (est.seconds <= budget.minutes * 60 ? ` (inside the ${budget.minutes}-minute budget)` : ` (over the ${budget.minutes}-minute budget)`) : ''} from \`${runName(est.from)}\`, each stage scaled by its ratio between \`${runName(est.via[0])}\` and \`${runName(est.via[1])}\`. An estimate, not a measurement.`);
+  }
+  lines.push(
     '',
-    `| stage | seconds | measured |${others.map((o) => ` ${o.machine.cpu}: seconds (× ${p.machine.cpu}) |`).join('')}`,
+    `| stage | ${runName(p)}: seconds | measured |${others.map((o) => ` ${runName(o)}: seconds (× first) |`).join('')}`,
     `|---|---|---|${others.map(() => '---|').join('')}`,
     ...p.stages.map((s) => `| ${s.stage} | ${Math.round(s.seconds)} | ${s.measured.slice(0, 16).replace('T', ' ')}${s.source ? ' (its own timing)' : ''} |${others.map((o) => ` ${cell(o, s.stage, s.seconds)} |`).join('')}`),
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 
@@ -238,7 +274,7 @@ export function horizonColumns(steps: number): number[] {
 
 const netName = (n: HorizonReport['networks'][number], steps: number) => `${n.checkpoint.replace(/^.*\//, '')} (${n.neuron.toUpperCase()}${n.order === 'fire-then-integrate' ? ', fire-then-integrate' : ''}, trained at T = ${n.trained_timesteps}${n.recalibrated ? `; BNTT statistics recomputed at T = ${steps}` : ''})`;
 
-/** Another run's horizon report for the README: `run` names it (the file name after `sam-horizon-`, e.g. `seed-1`, `wave`). */
+/** Another run's horizon report for the README: `run` names it (the file name after `sam-horizon-`, e.g. `seed-1`, `fine-tune`). */
 export interface HorizonRun {
   run: string;
   report: HorizonReport;

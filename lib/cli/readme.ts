@@ -12,6 +12,8 @@ import { parseArgs, runMain } from './common';
 import { boxesSection, gridSection, horizonSection, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
+/** The default pipeline's budget on the reference machine (bench/results/pipeline.json's CPU). */
+const PIPELINE_BUDGET_MINUTES = 20;
 
 runMain('readme', async () => {
   const argv = process.argv.slice(2);
@@ -34,7 +36,7 @@ runMain('readme', async () => {
   text = replaceSection(text, 'grid', gridSection(fs.existsSync(grid) ? fs.readFileSync(grid, 'utf8') : null), args.readme);
   // Other machines' runs of the same pipeline (bench/pipeline.ts --out bench/results/pipeline-<cpu>.json).
   const others = fs.readdirSync('bench/results').filter((f) => /^pipeline-.+\.json$/.test(f)).sort().map((f) => read<Pipeline>(`bench/results/${f}`) as Pipeline);
-  text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json'), others), args.readme);
+  text = replaceSection(text, 'pipeline', pipelineSection(read<Pipeline>('bench/results/pipeline.json'), others, { minutes: PIPELINE_BUDGET_MINUTES }), args.readme);
   if (check) {
     if (text !== before) throw new Error(`${args.readme}: a generated section is stale (run npm run readme)`);
     console.error(`readme: ${args.readme} is up to date`);

@@ -1,7 +1,7 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
 import type { HorizonReport } from '../../lib/metrics/horizon';
-import { boxesSection, gridSection, horizonColumns, horizonSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import { boxesSection, estimateOn, gridSection, horizonColumns, horizonSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -48,15 +48,31 @@ describe('generated README sections', () => {
     expect(s).toContain('pytorch_over_spikelens = **1.22**');
     expect(s).toContain('| bptt step | 10 | 20 | 2× | 1500 MB vs 1600 MB |');
     const p = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'train-snn', seconds: 663.2, measured: '2026-11-30T07:41:00.000Z', source: 'x' }], total_seconds: 663.2 });
-    expect(p).toContain('**11.1 min**');
+    expect(p).toContain('- `default on AMD EPYC`: **11.1 min** (run 2026-11-30)');
     expect(p).toContain('| train-snn | 663 | 2026-11-30 07:41 (its own timing) |');
     // Another machine's run: its seconds and its ratio to the reference machine's, stage by stage.
     const other = { machine: { cpu: 'Intel Xeon' }, stages: [{ stage: 'train-snn', seconds: 900, measured: '2026-12-01T00:10:00.000Z' }], total_seconds: 900 };
-    const two = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'prepare', seconds: 4, measured: '2026-11-30T07:40:00.000Z' }, { stage: 'train-snn', seconds: 600, measured: '2026-11-30T07:41:00.000Z' }], total_seconds: 604 }, [other]);
-    expect(two).toContain('On Intel Xeon: 15.0 min (1.49×; run 2026-12-01).');
-    expect(two).toContain('| stage | seconds | measured | Intel Xeon: seconds (× AMD EPYC) |');
+    const two = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'prepare', seconds: 4, measured: '2026-11-30T07:40:00.000Z' }, { stage: 'train-snn', seconds: 600, measured: '2026-11-30T07:41:00.000Z' }], total_seconds: 604 }, [other], { minutes: 12 });
+    expect(two).toContain('- `default on AMD EPYC`: **10.1 min** (run 2026-11-30): inside the 12-minute budget');
+    expect(two).toContain('- `default on Intel Xeon`: **15.0 min** (1.49× the first; run 2026-12-01): over the 12-minute budget');
+    expect(two).toContain('| stage | default on AMD EPYC: seconds | measured | default on Intel Xeon: seconds (× first) |');
     expect(two).toContain('| train-snn | 600 | 2026-11-30 07:41 | 900 (1.50×) |');
     expect(two).toContain('| prepare | 4 | 2026-11-30 07:40 | not run |');
+    expect(two).not.toContain('estimated');
+  });
+
+  it('pipeline: the default not timed on the budget machine is estimated, stage by stage, from a profile timed on both', () => {
+    const run = (profile: string, cpu: string, a: number, b: number, note?: string) => ({ profile, note, machine: { cpu }, stages: [{ stage: 'a', seconds: a, measured: '2026-12-01T00:00:00.000Z' }, { stage: 'b', seconds: b, measured: '2026-12-01T00:00:00.000Z' }], total_seconds: a + b });
+    const ftAmd = run('fine-tune', 'AMD', 100, 200, 'Measured as the default before it changed.');
+    const ftXeon = run('fine-tune', 'Xeon', 200, 300);
+    const defXeon = run('default', 'Xeon', 400, 600);
+    // stage a: 400 × 100/200 = 200; stage b: 600 × 200/300 = 400 → 600 s.
+    expect(estimateOn([ftAmd, ftXeon, defXeon], 'AMD')).toMatchObject({ seconds: 600, from: defXeon, via: [ftAmd, ftXeon] });
+    expect(estimateOn([ftAmd, defXeon], 'AMD')).toBeNull(); // no profile timed on both machines
+    expect(estimateOn([run('default', 'AMD', 1, 1), ftXeon, defXeon], 'AMD')).toBeNull(); // measured: nothing to estimate
+    const s = pipelineSection(ftAmd, [defXeon, ftXeon], { minutes: 20 });
+    expect(s).toContain('- `fine-tune on AMD`: **5.0 min** (run 2026-12-01): inside the 20-minute budget. Measured as the default before it changed.');
+    expect(s).toContain('- `default on AMD`: **not measured**; estimated 10.0 min (inside the 20-minute budget) from `default on Xeon`, each stage scaled by its ratio between `fine-tune on AMD` and `fine-tune on Xeon`. An estimate, not a measurement.');
   });
 
   it('box table: each explanation and layer with its intervals, and the faithfulness AUCs', () => {
