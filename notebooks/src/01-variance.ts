@@ -9,10 +9,11 @@
 // - the **firing rate** map (spikes per neuron so far, summed over channels), the plain baseline
 //   SAM is compared against (beyond the paper; no claim).
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs (`second_snn.figures` lists the figures that show it).
+// **A third network** can run beside the paper's two: a second surrogate-trained SNN
+// (`second_snn`; in profile `fine-tune`, train-snn's T = 8 network with adaptive-threshold LIF
+// neurons, `surrogate-alif`, fine-tuned one epoch). The default shows none (`second_snn.figures`
+// lists the figures that show it). It gets numbers and charts, no verdicts: the paper's claims
+// are about its two SNNs.
 //
 // Each step's map is normalised to [0, 1]; an image's variance is the **maximum over steps** of the
 // pixel variance, averaged over the `explain.images` validation images (Fig. 2b).

@@ -4,10 +4,11 @@
 // keeps counting in SAM's neuronal contribution score: γ = 0 counts every earlier spike fully,
 // large γ only the most recent ones.
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs (`second_snn.figures` lists the figures that show it).
+// **A third network** can run beside the paper's two: a second surrogate-trained SNN
+// (`second_snn`; in profile `fine-tune`, train-snn's T = 8 network with adaptive-threshold LIF
+// neurons, `surrogate-alif`, fine-tuned one epoch). The default shows none (`second_snn.figures`
+// lists the figures that show it). It gets numbers and charts, no verdicts: the paper's claims
+// are about its two SNNs.
 //
 // For each γ in `explain.gammas`, each layer in `explain.layers` (conv4, conv6, conv8) and both
 // training methods, the **localization error** is the binary cross-entropy between the ANN's

@@ -4,10 +4,11 @@
 // networks counts spikes per time-step over the `explain.images` validation images. The curves
 // show the total over all layers, **normalised by each network's own peak**.
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs (`second_snn.figures` lists the figures that show it).
+// **A third network** can run beside the paper's two: a second surrogate-trained SNN
+// (`second_snn`; in profile `fine-tune`, train-snn's T = 8 network with adaptive-threshold LIF
+// neurons, `surrogate-alif`, fine-tuned one epoch). The default shows none (`second_snn.figures`
+// lists the figures that show it). It gets numbers and charts, no verdicts: the paper's claims
+// are about its two SNNs.
 //
 // **Paper claim:** the surrogate-trained SNN's activity rises and falls (Gaussian-like): little at
 // the first steps, most in the middle, less at the end. The converted SNN's activity is nearly
@@ -35,8 +36,11 @@ await sl.showChart(result.charts[0]);
 // %% md
 // ## Layer by layer
 // Each layer normalised by its own peak. In the converted network deeper layers start later, each
-// charging up to its balanced threshold first; in the surrogate network spikes cross every layer
-// within a step (integrate-then-fire), so all layers fire from the first step.
+// charging up to its balanced threshold first. In the surrogate network it depends on `snn.order`:
+// with fire-then-integrate (the default, as in the SAM repository) a layer answers one step after
+// its input, so spikes pass through the network as a wave, each layer later than the one before
+// it; with integrate-then-fire (profile `fine-tune`) spikes cross every layer within a step and
+// all layers fire from the first step.
 // %%
 await sl.showChart(result.charts[1]);
 // %% md

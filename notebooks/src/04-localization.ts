@@ -5,10 +5,11 @@
 // conv8 (`explain.layers`; γ = `explain.gamma`, variant `explain.variant`). SAM needs no label and
 // no gradient. The reference is the ANN's **Grad-CAM** at the same layer (ground-truth class).
 //
-// **A third network** runs beside the paper's two: the surrogate-trained SNN with
-// adaptive-threshold LIF neurons, `surrogate-alif` (`second_snn`: train-snn's T = 8 network
-// fine-tuned one epoch at T = 8). It gets numbers and charts, no verdicts: the paper's claims are
-// about its two SNNs (`second_snn.figures` lists the figures that show it).
+// **A third network** can run beside the paper's two: a second surrogate-trained SNN
+// (`second_snn`; in profile `fine-tune`, train-snn's T = 8 network with adaptive-threshold LIF
+// neurons, `surrogate-alif`, fine-tuned one epoch). The default shows none (`second_snn.figures`
+// lists the figures that show it). It gets numbers and charts, no verdicts: the paper's claims
+// are about its two SNNs.
 //
 // **Localization error** (paper Eq. 10): the binary cross-entropy between the ANN's Grad-CAM G and
 // SAM's map M_t at each step, **minimum over t**, per image, over the `explain.images` validation
