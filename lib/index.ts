@@ -172,7 +172,7 @@ export type { MachineClaim, RunVerdict, SeedClaim, SeedRun, SeedVerdict } from '
 export { snnConfigFromParams } from './train/snn-config';
 export { figureFgsm, FGSM_FIGURE } from './figures/fgsm';
 export type { FgsmOptions } from './figures/fgsm';
-export { figureMultiObject, choosePairs, MULTI_OBJECT_FIGURE, FOCUS_SHARE } from './figures/multi-object';
+export { figureMultiObject, choosePairs, endStep, MULTI_OBJECT_FIGURE, FOCUS_SHARE } from './figures/multi-object';
 export type { MultiObjectOptions } from './figures/multi-object';
 
 // Paper claims as data: the README's claims table is generated from reports/metrics/*.json

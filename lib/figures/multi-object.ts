@@ -16,9 +16,12 @@
  * the share of its energy inside the top box and inside the bottom box (`energyInBox`; the boxes
  * do not overlap, so share_top + share_bottom ≤ 1). Attention between the two objects is the
  * relative share `s = share_top / (share_top + share_bottom)`: the net attends the top object
- * when s > 0.5, and it has settled on one object when `max(s, 1 - s) ≥ 0.6` at the last step.
+ * when s > 0.5, and it has settled on one object when `max(s, 1 - s) ≥ 0.6` at the end of the run.
  * Focus `|2s - 1|` (0 = both objects alike, 1 = all of the in-box energy in one box); undefined
  * where neither box holds energy (a silent step), and such (pair, step)s are left out of means.
+ * "The end of the run" at a layer is a pair's last step with energy in a box (`endStep`): step T
+ * for nets whose layers fire to the last step; a fire-then-integrate net's layer falls silent
+ * before T once the wave of spikes has passed it, and a silent step says nothing about attention.
  *
  * Metrics per method (and explanation and layer for attention; `<method>.<explanation key>.<layer>`,
  * with SAM's also at `<method>.<layer>`, where earlier runs had them): fraction of pairs focused at the last step;
@@ -29,11 +32,11 @@
  *
  * Verdicts (`claims`, SAM's, per method and layer, seeded 95 % percentile bootstraps over the pairs;
  * `claims_by_means` keeps the earlier verdict from means alone, `focus_grows_<method>_<layer>`):
- * - "attention settles on one object": per pair, focus at the last step − its mean focus over the
- *   first half (steps 1..⌊T/2⌋, silent steps left out), paired by pair, claimed > 0; over the pairs
- *   where both are defined.
+ * - "attention settles on one object": per pair, focus at the end of the run − its mean focus over
+ *   the first half (steps 1..⌊T/2⌋, silent steps left out), paired by pair, claimed > 0; over the
+ *   pairs where both are defined and the end lies after the first half.
  * - "class probabilities follow the attended object": the 0/1 agreement of each pair (attended
- *   object at the last step = object of higher final probability), claimed above 0.5; over the
+ *   object at the end of the run = object of higher final probability), claimed above 0.5; over the
  *   pairs with an attended object. 0.5 is chance only when attention and prediction pick top and
  *   bottom equally often; the metrics' shares (`prob_top_final`, attention) show whether they do.
  *
@@ -247,11 +250,14 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
         m[layer] = a.entry;
         meanClaims[`focus_grows_${method}_${layer}`] = a.focusLast.n > 0 && a.focusEarly.n > 0 && a.focusLast.mean > a.focusEarly.mean;
         const where = `${e.label} at ${layer} (scale-free normalised, upsampled to the ${H}×${W} composite)`;
+        const end = a.endsEarly === 0
+          ? `step ${last + 1}`
+          : `the pair's last step with energy in a box (${a.endsEarly} of ${a.ended} pairs fall silent before step ${last + 1}; mean end step ${a.entry.end_step_mean.toFixed(1)})`;
         if (a.settle.length) {
           claims.push(makeClaim({
             id: `attention_settles_${method}_${layer}`,
             statement: `Attention settles on one of two objects over time (${method}, ${layer})`,
-            metric: `mean over pairs of [focus at step ${last + 1} − mean focus over steps 1..${a.firstHalf}], focus = |2s − 1|, s = share of ${where} energy in the top box relative to both boxes; pairs with energy in a box at step ${last + 1} and in the first half (steps without left out), paired by pair`,
+            metric: `mean over pairs of [focus at ${end} − mean focus over steps 1..${a.firstHalf}], focus = |2s − 1|, s = share of ${where} energy in the top box relative to both boxes; pairs with energy in a box after and in the first half (steps without left out), paired by pair`,
             seeds,
           }, pairedBootstrap(a.settle.map((p) => p.last), a.settle.map((p) => p.early.mean), { rng: ctx.rng.fork(`claims/${method}/${layer}/settles`) })));
         }
@@ -259,7 +265,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
           claims.push(makeClaim({
             id: `probabilities_follow_attention_${method}_${layer}`,
             statement: `Class probabilities follow the attended object (${method}, ${layer})`,
-            metric: `fraction of pairs whose attended object at step ${last + 1} (s > 0.5 or < 0.5, s = top share of ${where} energy in both boxes) is the object with the higher class probability at step ${last + 1}; pairs with an attended object; claimed > 0.5`,
+            metric: `fraction of pairs whose attended object at ${end} (s > 0.5 or < 0.5, s = top share of ${where} energy in both boxes) is the object with the higher class probability at step ${last + 1}; pairs with an attended object; claimed > 0.5`,
             seeds,
             threshold: 0.5,
           }, bootstrapInterval(a.agree.map((x) => (x ? 1 : 0)), { rng: ctx.rng.fork(`claims/${method}/${layer}/follow`) })));
@@ -344,17 +350,21 @@ function attention(list: readonly PairTrace[], e: ExplanationMethod, layer: Conv
     const r = rel(tr, t);
     return r === null ? null : Math.abs(2 * r - 1);
   };
-  const attendedTop = list.map((tr) => rel(tr, last)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
+  // The end of each pair's run at this layer: its last step with energy in a box (null: never).
+  const ends = list.map((tr) => endStep((t) => rel(tr, t) !== null, last));
+  const relEnd = (p: number) => (ends[p] === null ? null : rel(list[p], ends[p] as number));
+  const attendedTop = list.map((_, p) => relEnd(p)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
   const higherTop = list.map((tr) => tr.probTop[last] > tr.probBottom[last]);
-  const focused = list.map((tr) => {
-    const r = rel(tr, last);
+  const focused = list.map((_, p) => {
+    const r = relEnd(p);
     return r !== null && Math.max(r, 1 - r) >= FOCUS_SHARE;
   });
   const decided = attendedTop.map((a, p) => (a === null ? null : a === higherTop[p]));
   const agree = decided.filter((d): d is boolean => d !== null);
   const agreeFocused = decided.filter((d, p): d is boolean => d !== null && focused[p]);
   const firstHalf = Array.from({ length: Math.max(1, Math.floor((last + 1) / 2)) }, (_, t) => t);
-  const focusLast = defined(list.map((tr) => focus(tr, last)));
+  const focusLast = defined(list.map((tr, p) => (ends[p] === null ? null : focus(tr, ends[p] as number))));
+  const ended = ends.filter((t): t is number => t !== null);
   const focusEarly = defined(firstHalf.flatMap((t) => list.map((tr) => focus(tr, t))));
   const entry: Record<string, number> = {
     focused_fraction: mean(focused.map((f) => (f ? 1 : 0))),
@@ -362,6 +372,8 @@ function attention(list: readonly PairTrace[], e: ExplanationMethod, layer: Conv
     agreement_pairs: agree.length,
     focus_last: focusLast.mean,
     focus_last_pairs: focusLast.n,
+    end_step_mean: ended.length ? mean(ended) + 1 : 0,
+    ends_before_last_pairs: ended.filter((t) => t < last).length,
     focus_first_half: focusEarly.mean,
     focus_first_half_samples: focusEarly.n,
     share_in_boxes_final: mean(list.map((tr) => {
@@ -371,11 +383,20 @@ function attention(list: readonly PairTrace[], e: ExplanationMethod, layer: Conv
   };
   if (agreeFocused.length) entry.agreement_focused = mean(agreeFocused.map((a) => (a ? 1 : 0)));
   entry.agreement_focused_pairs = agreeFocused.length;
-  // Paired per pair: its focus at the last step against its own mean focus over the first half.
-  const settle = list.map((tr) => ({ last: focus(tr, last), early: defined(firstHalf.map((t) => focus(tr, t))) }))
+  // Paired per pair: its focus at the end of the run (after the first half) against its own mean focus over the first half.
+  const settle = list.map((tr, p) => ({ last: ends[p] === null || (ends[p] as number) < firstHalf.length ? null : focus(tr, ends[p] as number), early: defined(firstHalf.map((t) => focus(tr, t))) }))
     .filter((p): p is { last: number; early: { mean: number; n: number } } => p.last !== null && p.early.n > 0);
   entry.settle_pairs = settle.length;
-  return { entry, focus, agree, settle, focusLast, focusEarly, firstHalf: firstHalf.length };
+  return { entry, focus, agree, settle, focusLast, focusEarly, firstHalf: firstHalf.length, ended: ended.length, endsEarly: entry.ends_before_last_pairs };
+}
+
+/**
+ * The end of a run at one layer: the last step t ≤ `last` where `active(t)` (the map has energy in
+ * a box), or null when there is none.
+ */
+export function endStep(active: (t: number) => boolean, last: number): number | null {
+  for (let t = last; t >= 0; t--) if (active(t)) return t;
+  return null;
 }
 
 /** Mean of the defined values and how many there are (mean 0 when none). */

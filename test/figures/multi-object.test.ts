@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { initBackend } from '../../lib/backend';
 import { composePair, compositesToTensor } from '../../lib/data/compose';
 import { boxOf } from '../../lib/data/dataset';
-import { choosePairs, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
+import { choosePairs, endStep, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { snnLogits } from '../../lib/snn/logits';
@@ -157,6 +157,18 @@ describe('figure 06: multi-object', () => {
     const settles = claims.find((c) => c.id === 'attention_settles_conversion_conv4') as Claim;
     expect(settles.value).toBeCloseTo(d.reduce((a, v) => a + v, 0) / 4, 10);
     expect(settles.metric).toContain('focus at step 6 − mean focus over steps 1..3');
+    // These nets fire to the last step: the end of every pair's run is step T.
+    const m = r.metrics as Record<string, Record<string, Record<string, number>>>;
+    expect(m.conversion.conv4.end_step_mean).toBe(6);
+    expect(m.conversion.conv4.ends_before_last_pairs).toBe(0);
     ctx.dispose();
+  });
+
+  it('the end of a run at a layer is its last step with energy in a box, or none', () => {
+    const active = (steps: number[]) => (t: number) => steps.includes(t);
+    expect(endStep(active([0, 1, 2, 3]), 3)).toBe(3); // fires to the end
+    expect(endStep(active([4, 5, 6, 7, 8]), 19)).toBe(8); // a wave that has passed the layer by step 10
+    expect(endStep(active([4, 25]), 19)).toBe(4); // nothing after the run's last step counts
+    expect(endStep(active([]), 19)).toBeNull();
   });
 });
