@@ -34,6 +34,12 @@ describe('generated README sections', () => {
     const same = trainingSection({ ...base, snn_surrogate: { val_accuracy: 0.874, timesteps: 20, seconds: 540 }, snn_pretrained: { val_accuracy: 0.874, timesteps: 20, seconds: 540 } });
     expect(same).not.toContain('before fine-tuning');
     expect(same).toContain('| SNN, surrogate gradient + BNTT | 87.4 % | T = 20 |');
+    // A second SNN: fine-tuned, or (second_snn.epochs 0) train-snn's network as it is.
+    const second = { val_accuracy: 0.862, timesteps: 20, neuron: 'lif', seconds: 6 };
+    expect(trainingSection({ ...base, snn_surrogate: { val_accuracy: 0.874, timesteps: 20, seconds: 540 }, snn_second: { ...second, neuron: 'alif', timesteps: 8 }, resolved: { second_epochs: 1 } }))
+      .toContain("| SNN, surrogate gradient + BNTT, adaptive-threshold LIF neurons (second_snn: train-snn's network fine-tuned at T = 8) | 86.2 % |");
+    expect(trainingSection({ ...base, snn_surrogate: { val_accuracy: 0.874, timesteps: 20, seconds: 540 }, snn_second: second, resolved: { second_epochs: 0 } }))
+      .toContain("| SNN, surrogate gradient + BNTT, lif neurons (second_snn: train-snn's network not trained further, BNTT statistics recomputed at T = 20) | 86.2 % |");
   });
 
   it('speed and pipeline tables quote their files', () => {
