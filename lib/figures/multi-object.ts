@@ -34,7 +34,10 @@
  * `claims_by_means` keeps the earlier verdict from means alone, `focus_grows_<method>_<layer>`):
  * - "attention settles on one object": per pair, focus at the end of the run − its mean focus over
  *   the first half (steps 1..⌊T/2⌋, silent steps left out), paired by pair, claimed > 0; over the
- *   pairs where both are defined and the end lies after the first half.
+ *   pairs where both are defined and the end lies after the first half. Not judged where fewer
+ *   than half of the pairs with an end reach past the first half (`settle_judged` 0): the
+ *   layer has then mostly fallen silent within it, so "over time" has no later part to compare,
+ *   and a bootstrap over the few pairs left (down to one) would give a verdict without support.
  * - "class probabilities follow the attended object": the 0/1 agreement of each pair (attended
  *   object at the end of the run = object of higher final probability), claimed above 0.5; over the
  *   pairs with an attended object. 0.5 is chance only when attention and prediction pick top and
@@ -122,7 +125,8 @@ class ClassProbabilities implements SimulationObserver {
 }
 
 /** Per pair, per step series of one method (and layer for the shares). */
-interface PairTrace {
+/** One pair's run: class probabilities per step and each explanation's box shares per layer and step. */
+export interface PairTrace {
   probTop: number[];
   probBottom: number[];
   /** Final prediction is one of the two objects. */
@@ -239,7 +243,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
     for (const e of explained.get(method) as ExplanationMethod[]) {
       const key = explanationKey(e);
       for (const layer of LAYERS) {
-        const a = attention(list, e, layer, last);
+        const a = pairAttention(list, e, layer, last);
         ((m[key] ??= {}) as Record<string, unknown>)[layer] = a.entry;
         for (let t = 0; t <= last; t++) {
           const f = defined(list.map((tr) => a.focus(tr, t)));
@@ -253,7 +257,7 @@ export async function figureMultiObject(ctx: FigureContext, options: MultiObject
         const end = a.endsEarly === 0
           ? `step ${last + 1}`
           : `the pair's last step with energy in a box (${a.endsEarly} of ${a.ended} pairs fall silent before step ${last + 1}; mean end step ${a.entry.end_step_mean.toFixed(1)})`;
-        if (a.settle.length) {
+        if (a.entry.settle_judged) {
           claims.push(makeClaim({
             id: `attention_settles_${method}_${layer}`,
             statement: `Attention settles on one of two objects over time (${method}, ${layer})`,
@@ -338,7 +342,7 @@ function shares(tr: PairTrace, e: ExplanationMethod, layer: ConvLayer): { top: n
  * Attention of one explanation at one layer over the pairs: the metrics entry, focus per pair and
  * step (null where neither box holds energy), and what the claims pair up.
  */
-function attention(list: readonly PairTrace[], e: ExplanationMethod, layer: ConvLayer, last: number) {
+export function pairAttention(list: readonly PairTrace[], e: ExplanationMethod, layer: ConvLayer, last: number) {
   const rel = (tr: PairTrace, t: number) => {
     const s = shares(tr, e, layer);
     const inside = s.top[t] + s.bottom[t];
@@ -387,6 +391,7 @@ function attention(list: readonly PairTrace[], e: ExplanationMethod, layer: Conv
   const settle = list.map((tr, p) => ({ last: ends[p] === null || (ends[p] as number) < firstHalf.length ? null : focus(tr, ends[p] as number), early: defined(firstHalf.map((t) => focus(tr, t))) }))
     .filter((p): p is { last: number; early: { mean: number; n: number } } => p.last !== null && p.early.n > 0);
   entry.settle_pairs = settle.length;
+  entry.settle_judged = settle.length > 0 && 2 * settle.length >= ended.length ? 1 : 0;
   return { entry, focus, agree, settle, focusLast, focusEarly, firstHalf: firstHalf.length, ended: ended.length, endsEarly: entry.ends_before_last_pairs };
 }
 

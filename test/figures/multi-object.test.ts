@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { initBackend } from '../../lib/backend';
 import { composePair, compositesToTensor } from '../../lib/data/compose';
 import { boxOf } from '../../lib/data/dataset';
-import { choosePairs, endStep, figureMultiObject, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
+import { choosePairs, endStep, figureMultiObject, pairAttention, type PairTrace, MULTI_OBJECT_FIGURE } from '../../lib/figures/multi-object';
 import { verdict, type Claim } from '../../lib/metrics/uncertainty';
 import { toSvg } from '../../lib/plot/render';
 import { snnLogits } from '../../lib/snn/logits';
@@ -162,6 +162,33 @@ describe('figure 06: multi-object', () => {
     expect(m.conversion.conv4.end_step_mean).toBe(6);
     expect(m.conversion.conv4.ends_before_last_pairs).toBe(0);
     ctx.dispose();
+  });
+
+  it('attention at the end of each pair\'s run; "settles" is judged only when most pairs\' layer is still active after the first half', () => {
+    // 4 pairs, T = 10, one explanation at conv4. Pair p attends the top box with share s(t); null = silent.
+    const trace = (s: (number | null)[]): PairTrace => ({
+      probTop: s.map(() => 0.6), probBottom: s.map(() => 0.4), predictedOne: true,
+      share: new Map([['sam', new Map([['conv4', { top: s.map((x) => (x === null ? 0 : x)), bottom: s.map((x) => (x === null ? 0 : 1 - x)) }]])]]),
+    });
+    const e = { id: 'sam' } as unknown as Parameters<typeof pairAttention>[1];
+    const _ = null;
+    // A wave: active at steps 3..8, silent at 9 and 10; focus grows from 0 (s = 0.5) to 0.8 (s = 0.9).
+    const wave = [_, _, 0.5, 0.5, 0.5, 0.7, 0.8, 0.9, _, _];
+    const a = pairAttention([wave, wave, wave, wave].map(trace), e, 'conv4', 9);
+    expect(a.entry.end_step_mean).toBe(8);
+    expect(a.entry.ends_before_last_pairs).toBe(4);
+    expect(a.entry.focus_last).toBeCloseTo(0.8, 12); // at step 8, not at the silent step 10
+    expect(a.entry.agreement).toBe(1); // attends the top object at its end; the top one is more probable
+    expect(a.settle.map((x) => x.last - x.early.mean)).toEqual([0.8, 0.8, 0.8, 0.8].map((v) => expect.closeTo(v, 12)));
+    expect(a.entry.settle_judged).toBe(1);
+    // Silent after step 4 in 3 of 4 pairs: their end lies in the first half, so "settles" is not judged.
+    const early = [_, 0.5, 0.6, 0.9, _, _, _, _, _, _];
+    const b = pairAttention([early, early, early, wave].map(trace), e, 'conv4', 9);
+    expect(b.entry.settle_pairs).toBe(1);
+    expect(b.entry.settle_judged).toBe(0);
+    // Silent throughout: no end, no attended object.
+    const c = pairAttention([Array(10).fill(_)].map(trace), e, 'conv4', 9);
+    expect([c.entry.agreement_pairs, c.entry.focus_last_pairs, c.entry.settle_judged]).toEqual([0, 0, 0]);
   });
 
   it('the end of a run at a layer is its last step with energy in a box, or none', () => {
