@@ -13,7 +13,7 @@
  * Experiments already finished on the same code (same name; lib/, notebooks/, dvc.yaml … unchanged)
  * are reused, not rerun, also after the results were committed.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -88,6 +88,18 @@ function claimsOfRef(ref: string, tmp: string): SeedRun['claims'] {
   return collectClaims(dir).claims.map(({ figure, claim }) => ({ figure, claim }));
 }
 
+/**
+ * Starts `jobs` queue workers without waiting on `dvc queue start`: with two workers it stayed
+ * attached to one that lingered idle after the queue was empty, and returned only when that was
+ * stopped (a real claims run hung 50 minutes after its experiments finished). Progress is polled
+ * (`waitForQueue`) and the workers are stopped once every experiment has finished.
+ */
+function startWorkers(jobs: number): void {
+  const child = spawn('dvc', ['queue', 'start', '-j', String(jobs)], { env, detached: true, stdio: 'ignore' });
+  child.on('error', (e) => console.error(`claims-run: dvc queue start: ${e.message}`));
+  child.unref();
+}
+
 async function waitForQueue(names: readonly string[]): Promise<void> {
   const started = Date.now();
   for (;;) {
@@ -139,8 +151,17 @@ runMain('claims-run', async () => {
     }
     if (todo.length) {
       console.error(`claims-run: starting ${jobs} queue worker(s); each experiment runs the whole pipeline (see the README for its time on this CPU)`);
-      dvc(['queue', 'start', '-j', String(jobs)], true);
-      await waitForQueue(todo.map((s) => `${PREFIX}${s}`));
+      startWorkers(jobs);
+      try {
+        await waitForQueue(todo.map((s) => `${PREFIX}${s}`));
+      } finally {
+        // Idle workers exit; a task still running (after another failed) finishes first.
+        try {
+          dvc(['queue', 'stop'], true);
+        } catch (e) {
+          console.error(`claims-run: note: ${(e as Error).message}`);
+        }
+      }
     }
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spikelens-claims-'));
