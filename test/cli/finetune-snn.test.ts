@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { saveDataset } from '../../lib/data/dataset';
 import type { EncoderSpec } from '../../lib/data/encode';
 import { datasetNormalisation, encoderMeta, encoderSpecFor } from '../../lib/data/normalisation';
@@ -25,14 +26,17 @@ const tsx = path.resolve('node_modules/.bin/tsx');
 const params = path.join(dir, 'params.yaml');
 const data = path.join(dir, 'prepared');
 
-function finetune(from: string, out: string, extra: string[] = []) {
-  const r = spawnSync(tsx, ['lib/cli/finetune-snn.ts', '--params', params, '--data', data, '--from', from, '--out', out, '--metrics', `${out}.json`, ...extra], { encoding: 'utf8' });
+/** The smoke profile with an ALIF second SNN, as profile fine-tune has (ALIF is integrate-then-fire only). */
+const paramsAlif = path.join(dir, 'params-alif.yaml');
+
+function finetune(from: string, out: string, extra: string[] = [], paramsFile = params) {
+  const r = spawnSync(tsx, ['lib/cli/finetune-snn.ts', '--params', paramsFile, '--data', data, '--from', from, '--out', out, '--metrics', `${out}.json`, ...extra], { encoding: 'utf8' });
   return { code: r.status, err: r.stderr };
 }
 
 /** A train-snn-like checkpoint of the smoke profile's network at T = 2, optionally another width. */
-async function pretrained(file: string, width?: number, encoder: EncoderSpec = encoderSpecFor('signed', 'dataset', toyDataset(16, 1))): Promise<void> {
-  const p = loadParams(params);
+async function pretrained(file: string, width?: number, encoder: EncoderSpec = encoderSpecFor('signed', 'dataset', toyDataset(16, 1)), paramsFile = params): Promise<void> {
+  const p = loadParams(paramsFile);
   if (width) p.snn.width = width;
   const config = { ...snnConfigFromParams(p, 4), timesteps: 2 };
   const net = SpikingVgg.create(config, new Rng(3));
@@ -43,6 +47,10 @@ async function pretrained(file: string, width?: number, encoder: EncoderSpec = e
 beforeAll(async () => {
   await useBackend('node');
   fs.writeFileSync(params, fs.readFileSync('params.yaml', 'utf8').replace(/^profile: default$/m, 'profile: smoke'));
+  const alif = YAML.parse(fs.readFileSync(params, 'utf8'));
+  Object.assign(alif.profiles.smoke.snn, { order: 'integrate-then-fire' });
+  Object.assign(alif.profiles.smoke.second_snn, { neuron: 'alif' });
+  fs.writeFileSync(paramsAlif, YAML.stringify(alif));
   fs.mkdirSync(data);
   saveDataset(path.join(data, 'train.bin'), toyDataset(16, 1));
   saveDataset(path.join(data, 'val.bin'), toyDataset(8, 2));
@@ -71,8 +79,8 @@ describe('finetune-snn', () => {
 
   it('--network second: the same pretrained network with second_snn\'s neuron (alif) at its T (2), trained second_snn.epochs', async () => {
     const from = path.join(dir, 'pre2.ckpt'), out = path.join(dir, 'snn2.ckpt');
-    await pretrained(from);
-    const r = finetune(from, out, ['--network', 'second']);
+    await pretrained(from, undefined, undefined, paramsAlif);
+    const r = finetune(from, out, ['--network', 'second'], paramsAlif);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/finetune-snn2: .*→ T = 2, alif/);
     const { model, meta } = loadSnn(out);
@@ -83,6 +91,12 @@ describe('finetune-snn', () => {
     expect(m).toMatchObject({ profile: 'smoke', timesteps: 2, neuron: 'alif' });
     expect(m.epochs).toHaveLength(1);
     model.dispose();
+    // The default's second network is LIF (fire-then-integrate, as its first).
+    const fromFti = path.join(dir, 'pre3.ckpt');
+    await pretrained(fromFti);
+    const lif = finetune(fromFti, path.join(dir, 'snn2-lif.ckpt'), ['--network', 'second']);
+    expect(lif.code, lif.err).toBe(0);
+    expect(lif.err).toMatch(/finetune-snn2: .*→ T = 2, lif/);
     const bad = finetune(from, path.join(dir, 'never2.ckpt'), ['--network', 'third']);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--network must be first or second, got 'third'/);
