@@ -153,13 +153,14 @@ export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] 
     const v = secondsOn(o, stage);
     return v === undefined ? 'not run' : `${Math.round(v)} (${(v / ref).toFixed(2)}×)`;
   };
+  const fits = (seconds: number) => (budget ? `${seconds <= budget.minutes * 60 ? 'inside' : 'over'} the ${budget.minutes}-minute budget` : '');
   const lines = [
     NOTE(`bench/results/pipeline.json${others.length ? ' and pipeline-<cpu>.json' : ''}`),
-    ...runs.map((o, i) => `- \`${runName(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? (o.total_seconds <= budget.minutes * 60 ? `: inside the ${budget.minutes}-minute budget` : `: over the ${budget.minutes}-minute budget`) : ''}${o.note ? `. ${o.note}` : ''}`),
+    ...runs.map((o, i) => `- \`${runName(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? `: ${fits(o.total_seconds)}` : ''}${o.note ? `. ${o.note}` : ''}`),
   ];
   const est = estimateOn(runs, p.machine.cpu);
   if (est) {
-    lines.push(`- \`default on ${p.machine.cpu}\`: **not measured**; estimated ${minutes(est.seconds)} min${budget ? (est.seconds <= budget.minutes * 60 ? ` (inside the ${budget.minutes}-minute budget)` : ` (over the ${budget.minutes}-minute budget)`) : ''} from \`${runName(est.from)}\`, each stage scaled by its ratio between \`${runName(est.via[0])}\` and \`${runName(est.via[1])}\`. An estimate, not a measurement.`);
+    lines.push(`- \`default on ${p.machine.cpu}\`: **not measured**; estimated ${minutes(est.seconds)} min${budget ? ` (${fits(est.seconds)})` : ''} from \`${runName(est.from)}\`, each stage scaled by its ratio between \`${runName(est.via[0])}\` and \`${runName(est.via[1])}\`. An estimate, not a measurement.`);
   }
   lines.push(
     '',
