@@ -124,7 +124,6 @@ class ClassProbabilities implements SimulationObserver {
   }
 }
 
-/** Per pair, per step series of one method (and layer for the shares). */
 /** One pair's run: class probabilities per step and each explanation's box shares per layer and step. */
 export interface PairTrace {
   probTop: number[];
@@ -356,7 +355,14 @@ export function pairAttention(list: readonly PairTrace[], e: ExplanationMethod, 
   };
   // The end of each pair's run at this layer: its last step with energy in a box (null: never).
   const ends = list.map((tr) => endStep((t) => rel(tr, t) !== null, last));
-  const relEnd = (p: number) => (ends[p] === null ? null : rel(list[p], ends[p] as number));
+  const relEnd = (p: number) => {
+    const t = ends[p];
+    return t === null ? null : rel(list[p], t);
+  };
+  const focusAtEnd = (p: number) => {
+    const t = ends[p];
+    return t === null ? null : focus(list[p], t);
+  };
   const attendedTop = list.map((_, p) => relEnd(p)).map((r) => (r === null || r === 0.5 ? null : r > 0.5));
   const higherTop = list.map((tr) => tr.probTop[last] > tr.probBottom[last]);
   const focused = list.map((_, p) => {
@@ -367,7 +373,7 @@ export function pairAttention(list: readonly PairTrace[], e: ExplanationMethod, 
   const agree = decided.filter((d): d is boolean => d !== null);
   const agreeFocused = decided.filter((d, p): d is boolean => d !== null && focused[p]);
   const firstHalf = Array.from({ length: Math.max(1, Math.floor((last + 1) / 2)) }, (_, t) => t);
-  const focusLast = defined(list.map((tr, p) => (ends[p] === null ? null : focus(tr, ends[p] as number))));
+  const focusLast = defined(list.map((_, p) => focusAtEnd(p)));
   const ended = ends.filter((t): t is number => t !== null);
   const focusEarly = defined(firstHalf.flatMap((t) => list.map((tr) => focus(tr, t))));
   const entry: Record<string, number> = {
@@ -388,7 +394,7 @@ export function pairAttention(list: readonly PairTrace[], e: ExplanationMethod, 
   if (agreeFocused.length) entry.agreement_focused = mean(agreeFocused.map((a) => (a ? 1 : 0)));
   entry.agreement_focused_pairs = agreeFocused.length;
   // Paired per pair: its focus at the end of the run (after the first half) against its own mean focus over the first half.
-  const settle = list.map((tr, p) => ({ last: ends[p] === null || (ends[p] as number) < firstHalf.length ? null : focus(tr, ends[p] as number), early: defined(firstHalf.map((t) => focus(tr, t))) }))
+  const settle = list.map((tr, p) => ({ last: (ends[p] ?? -1) < firstHalf.length ? null : focusAtEnd(p), early: defined(firstHalf.map((t) => focus(tr, t))) }))
     .filter((p): p is { last: number; early: { mean: number; n: number } } => p.last !== null && p.early.n > 0);
   entry.settle_pairs = settle.length;
   entry.settle_judged = settle.length > 0 && 2 * settle.length >= ended.length ? 1 : 0;
