@@ -116,29 +116,42 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
 export interface Pipeline { profile?: string; note?: string; machine: { cpu: string }; stages: Array<{ stage: string; seconds: number; measured: string; source?: string }>; total_seconds: number }
 
 const minutes = (s: number) => (s / 60).toFixed(1);
-const runName = (o: Pipeline) => `${o.profile ?? 'default'} on ${o.machine.cpu}`;
+const profileOf = (o: Pipeline) => o.profile ?? 'default';
+const runDate = (o: Pipeline) => o.stages[0]?.measured.slice(0, 16).replace('T', ' ') ?? '';
+
+/** `<profile> on <cpu>`, with the run's start time where another run of `runs` has the same profile and CPU. */
+function runName(o: Pipeline, runs: readonly Pipeline[] = []): string {
+  const base = `${profileOf(o)} on ${o.machine.cpu}`;
+  const twin = runs.some((r) => r !== o && profileOf(r) === profileOf(o) && r.machine.cpu === o.machine.cpu);
+  return twin ? `${base}, ${runDate(o)}` : base;
+}
+
+/** One estimate of the default's time on a machine it was not timed on. */
+export interface PipelineEstimate { seconds: number; from: Pipeline; via: [Pipeline, Pipeline] }
 
 /**
- * The default pipeline's time on `budget.cpu` where it was not measured there: each stage of the
- * default's run on another machine times that stage's ratio between the two machines in a profile
- * timed on both (the ratio of totals for a stage that profile lacks). Null when no such pair exists.
+ * The default pipeline's time on `cpu` where it was not measured there, once per run of the
+ * default on another machine: each stage of that run times the stage's ratio between the two
+ * machines in a profile timed on both (the ratio of totals for a stage that profile lacks). Empty
+ * when the default was measured on `cpu` or no machine pair has a common profile.
  */
-export function estimateOn(runs: readonly Pipeline[], cpu: string): { seconds: number; from: Pipeline; via: [Pipeline, Pipeline] } | null {
-  const prof = (o: Pipeline) => o.profile ?? 'default';
-  if (runs.some((o) => prof(o) === 'default' && o.machine.cpu === cpu)) return null;
-  for (const from of runs.filter((o) => prof(o) === 'default')) {
-    for (const there of runs.filter((o) => o.machine.cpu === cpu && prof(o) !== 'default')) {
-      const here = runs.find((o) => o.machine.cpu === from.machine.cpu && prof(o) === prof(there));
+export function estimatesOn(runs: readonly Pipeline[], cpu: string): PipelineEstimate[] {
+  if (runs.some((o) => profileOf(o) === 'default' && o.machine.cpu === cpu)) return [];
+  const out: PipelineEstimate[] = [];
+  for (const from of runs.filter((o) => profileOf(o) === 'default')) {
+    for (const there of runs.filter((o) => o.machine.cpu === cpu && profileOf(o) !== 'default')) {
+      const here = runs.find((o) => o.machine.cpu === from.machine.cpu && profileOf(o) === profileOf(there));
       if (!here) continue;
       const total = there.total_seconds / here.total_seconds;
       const seconds = from.stages.reduce((a, s) => {
         const a1 = there.stages.find((x) => x.stage === s.stage)?.seconds, a2 = here.stages.find((x) => x.stage === s.stage)?.seconds;
         return a + s.seconds * (a1 !== undefined && a2 ? a1 / a2 : total);
       }, 0);
-      return { seconds, from, via: [there, here] };
+      out.push({ seconds, from, via: [there, here] });
+      break;
     }
   }
-  return null;
+  return out;
 }
 
 /**
@@ -148,6 +161,7 @@ export function estimateOn(runs: readonly Pipeline[], cpu: string): { seconds: n
 export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] = [], budget?: { minutes: number }): string {
   if (!p) return '_No pipeline timing yet: `npx tsx bench/pipeline.ts`._';
   const runs = [p, ...others];
+  const name = (o: Pipeline) => runName(o, runs);
   const secondsOn = (o: Pipeline, stage: string) => o.stages.find((s) => s.stage === stage)?.seconds;
   const cell = (o: Pipeline, stage: string, ref: number) => {
     const v = secondsOn(o, stage);
@@ -156,21 +170,22 @@ export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] 
   const fits = (seconds: number) => (budget ? `${seconds <= budget.minutes * 60 ? 'inside' : 'over'} the ${budget.minutes}-minute budget` : '');
   const lines = [
     NOTE(`bench/results/pipeline.json${others.length ? ' and pipeline-<cpu>.json' : ''}`),
-    ...runs.map((o, i) => `- \`${runName(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? `: ${fits(o.total_seconds)}` : ''}${o.note ? `. ${o.note}` : ''}`),
+    ...runs.map((o, i) => `- \`${name(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? `: ${fits(o.total_seconds)}` : ''}${o.note ? `. ${o.note}` : ''}`),
   ];
-  const est = estimateOn(runs, p.machine.cpu);
-  if (est) {
-    lines.push(`- \`default on ${p.machine.cpu}\`: **not measured**; estimated ${minutes(est.seconds)} min${budget ? ` (${fits(est.seconds)})` : ''} from \`${runName(est.from)}\`, each stage scaled by its ratio between \`${runName(est.via[0])}\` and \`${runName(est.via[1])}\`. An estimate, not a measurement.`);
+  const est = estimatesOn(runs, p.machine.cpu);
+  if (est.length) {
+    const each = est.map((e) => `${minutes(e.seconds)} min${budget ? ` (${fits(e.seconds)})` : ''} from \`${name(e.from)}\``).join(', ');
+    const vias = [...new Set(est.map((e) => `\`${name(e.via[0])}\` and \`${name(e.via[1])}\``))].join('; ');
+    lines.push(`- \`default on ${p.machine.cpu}\`: **not measured**; estimated ${each}, each stage scaled by its ratio between ${vias}. ${est.length > 1 ? 'Estimates' : 'An estimate'}, not a measurement.`);
   }
   lines.push(
     '',
-    `| stage | ${runName(p)}: seconds | measured |${others.map((o) => ` ${runName(o)}: seconds (× first) |`).join('')}`,
+    `| stage | ${name(p)}: seconds | measured |${others.map((o) => ` ${name(o)}: seconds (× first) |`).join('')}`,
     `|---|---|---|${others.map(() => '---|').join('')}`,
     ...p.stages.map((s) => `| ${s.stage} | ${Math.round(s.seconds)} | ${s.measured.slice(0, 16).replace('T', ' ')}${s.source ? ' (its own timing)' : ''} |${others.map((o) => ` ${cell(o, s.stage, s.seconds)} |`).join('')}`),
   );
   return lines.join('\n');
 }
-
 
 interface Scored { value: number; low: number; high: number }
 /** The parts of reports/metrics/04-localization.json the box table quotes. */

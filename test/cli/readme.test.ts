@@ -1,7 +1,7 @@
 /** The README's generated sections: built from the result files, replaced between their markers only. */
 import { describe, expect, it } from 'vitest';
 import type { HorizonReport } from '../../lib/metrics/horizon';
-import { boxesSection, estimateOn, gridSection, horizonColumns, horizonSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
+import { boxesSection, estimatesOn, gridSection, horizonColumns, horizonSection, machinesSection, pipelineSection, replaceSection, seedsSection, speedSection, trainingSection } from '../../lib/cli/readme-sections';
 
 describe('generated README sections', () => {
   it('replaces only what lies between a section\'s markers, and names the file when they are missing', () => {
@@ -73,12 +73,19 @@ describe('generated README sections', () => {
     const ftXeon = run('fine-tune', 'Xeon', 200, 300);
     const defXeon = run('default', 'Xeon', 400, 600);
     // stage a: 400 × 100/200 = 200; stage b: 600 × 200/300 = 400 → 600 s.
-    expect(estimateOn([ftAmd, ftXeon, defXeon], 'AMD')).toMatchObject({ seconds: 600, from: defXeon, via: [ftAmd, ftXeon] });
-    expect(estimateOn([ftAmd, defXeon], 'AMD')).toBeNull(); // no profile timed on both machines
-    expect(estimateOn([run('default', 'AMD', 1, 1), ftXeon, defXeon], 'AMD')).toBeNull(); // measured: nothing to estimate
+    expect(estimatesOn([ftAmd, ftXeon, defXeon], 'AMD')).toMatchObject([{ seconds: 600, from: defXeon, via: [ftAmd, ftXeon] }]);
+    expect(estimatesOn([ftAmd, defXeon], 'AMD')).toEqual([]); // no profile timed on both machines
+    expect(estimatesOn([run('default', 'AMD', 1, 1), ftXeon, defXeon], 'AMD')).toEqual([]); // measured: nothing to estimate
     const s = pipelineSection(ftAmd, [defXeon, ftXeon], { minutes: 20 });
     expect(s).toContain('- `fine-tune on AMD`: **5.0 min** (run 2026-12-01): inside the 20-minute budget. Measured as the default before it changed.');
     expect(s).toContain('- `default on AMD`: **not measured**; estimated 10.0 min (inside the 20-minute budget) from `default on Xeon`, each stage scaled by its ratio between `fine-tune on AMD` and `fine-tune on Xeon`. An estimate, not a measurement.');
+    // Two runs of the default on one machine: one estimate from each, and each run named by its start.
+    const later = { ...run('default', 'Xeon', 700, 900), stages: [{ stage: 'a', seconds: 700, measured: '2026-12-02T08:30:00.000Z' }, { stage: 'b', seconds: 900, measured: '2026-12-02T08:40:00.000Z' }] };
+    // stage a: 700 × 1/2 = 350; stage b: 900 × 2/3 = 600 → 950 s.
+    expect(estimatesOn([ftAmd, ftXeon, defXeon, later], 'AMD').map((e) => e.seconds)).toEqual([600, 950]);
+    const both = pipelineSection(ftAmd, [defXeon, later, ftXeon], { minutes: 15 });
+    expect(both).toContain('- `default on AMD`: **not measured**; estimated 10.0 min (inside the 15-minute budget) from `default on Xeon, 2026-12-01 00:00`, 15.8 min (over the 15-minute budget) from `default on Xeon, 2026-12-02 08:30`, each stage scaled by its ratio between `fine-tune on AMD` and `fine-tune on Xeon`. Estimates, not a measurement.');
+    expect(both).toContain('| stage | fine-tune on AMD: seconds | measured | default on Xeon, 2026-12-01 00:00: seconds (× first) | default on Xeon, 2026-12-02 08:30: seconds (× first) | fine-tune on Xeon: seconds (× first) |');
   });
 
   it('box table: each explanation and layer with its intervals, and the faithfulness AUCs', () => {
