@@ -7,6 +7,11 @@ The notebook runs with its own folder as working directory. Any failing cell fai
 (no --allow-errors: after a failing cell tslab drops requests, so later cells would be
 skipped silently). The executed notebook is written atomically, also when a cell fails, so
 the error can be read in it.
+
+One failure is retried: tslab's own compiler state ("Unexpected pending rebuildTimer", an error
+inside the kernel's TypeScript watch host, seen once under heavy CPU load, never in the
+notebook's code). The notebook then runs once more in a fresh kernel, with a line on stderr;
+figure notebooks are deterministic, so the second run computes what the first would have.
 """
 import argparse
 import os
@@ -18,6 +23,20 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 
+# Errors of tslab's TypeScript watch host, not of a notebook's code: a fresh kernel does not repeat them.
+KERNEL_INTERNAL_ERRORS = ("Unexpected pending rebuildTimer", "rebuildTimer is not set properly")
+# Runs of a notebook at most (the second only after a kernel-internal error).
+ATTEMPTS = 2
+
+
+def kernel_internal_error(error):
+    """The kernel-internal message in a cell error, or None (no error, or the notebook's own)."""
+    if error is None:
+        return None
+    text = str(error)
+    return next((m for m in KERNEL_INTERNAL_ERRORS if m in text), None)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebook")
@@ -27,21 +46,27 @@ def main() -> int:
     if not os.path.isfile(a.notebook):
         print(f"run_notebook: {a.notebook}: no such notebook", file=sys.stderr)
         return 2
-    nb = nbformat.read(a.notebook, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=a.timeout,
-        kernel_name="tslab",
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(a.notebook))}},
-    )
     t0 = time.time()
     name = os.path.basename(a.notebook)
     print(f"run_notebook: executing {name}", file=sys.stderr, flush=True)
-    failed = None
-    try:
-        client.execute()
-    except CellExecutionError as e:
-        failed = e
+    for attempt in range(1, ATTEMPTS + 1):
+        nb = nbformat.read(a.notebook, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=a.timeout,
+            kernel_name="tslab",
+            resources={"metadata": {"path": os.path.dirname(os.path.abspath(a.notebook))}},
+        )
+        failed = None
+        try:
+            client.execute()
+        except CellExecutionError as e:
+            failed = e
+        internal = kernel_internal_error(failed)
+        if internal is None or attempt == ATTEMPTS:
+            break
+        print(f"run_notebook: {name}: the tslab kernel failed internally ({internal}), not the notebook's code; "
+              f"executing it again in a fresh kernel (attempt {attempt + 1} of {ATTEMPTS})", file=sys.stderr, flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
     tmp = f"{a.output}.{os.getpid()}.tmp"
     nbformat.write(nb, tmp)

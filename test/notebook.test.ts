@@ -32,6 +32,30 @@ describe('notebooks', () => {
     expect(JSON.stringify(r.outputs)).not.toContain('never');
   });
 
+  it("tslab's internal 'Unexpected pending rebuildTimer' runs the notebook once more in a fresh kernel; the notebook's own errors do not", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbretry-'));
+    const marker = path.join(dir, 'first-run-done');
+    // The first run fails with the kernel's message (simulated: tslab raises it while compiling a cell), the second runs through.
+    const src = path.join(dir, 'flaky.ts');
+    fs.writeFileSync(src, `// %%\nimport * as fs from 'fs';\nif (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('Unexpected pending rebuildTimer'); }\n// %%\nconsole.log('second run reached the end');\n`);
+    const nb = path.join(dir, 'flaky.ipynb');
+    expect(spawnSync('python3', ['scripts/make_notebook.py', src, nb]).status).toBe(0);
+    const r = runNotebook(nb);
+    expect(r.stderr).toMatch(/flaky\.ipynb: the tslab kernel failed internally \(Unexpected pending rebuildTimer\).*attempt 2 of 2/);
+    expect(r.status).toBe(0);
+    expect(JSON.stringify(r.outputs)).toContain('second run reached the end');
+    expect(JSON.stringify(r.outputs)).not.toContain('rebuildTimer'); // the saved copy is the second run's
+    // Every run failing with it: two attempts, then the failure.
+    const always = path.join(dir, 'always.ts');
+    fs.writeFileSync(always, "// %%\nthrow new Error('Unexpected pending rebuildTimer');\n");
+    const nb2 = path.join(dir, 'always.ipynb');
+    expect(spawnSync('python3', ['scripts/make_notebook.py', always, nb2]).status).toBe(0);
+    const r2 = runNotebook(nb2);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr.match(/executing it again/g)?.length).toBe(1);
+    expect(r2.stderr).toMatch(/always\.ipynb failed/);
+  });
+
   it('every committed notebook is generated from its source in notebooks/src', () => {
     const srcs = fs.readdirSync('notebooks/src').filter((f) => f.endsWith('.ts'));
     expect(srcs.length).toBeGreaterThan(0);
