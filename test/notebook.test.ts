@@ -5,6 +5,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { runNotebook } from './helpers/notebook';
 
+/** Writes `source` (cells split by `// %%`) as `<dir>/<name>.ts` and builds `<dir>/<name>.ipynb` from it; returns the notebook's path. */
+function notebookFrom(dir: string, name: string, source: string): string {
+  const src = path.join(dir, `${name}.ts`);
+  fs.writeFileSync(src, source);
+  const nb = path.join(dir, `${name}.ipynb`);
+  expect(spawnSync('python3', ['scripts/make_notebook.py', src, nb]).status).toBe(0);
+  return nb;
+}
+
 describe('notebooks', () => {
   it('the quickstart runs headless with the project kernel and shows an interactive chart with a PNG', () => {
     const r = runNotebook('notebooks/00-quickstart.ipynb');
@@ -21,10 +30,7 @@ describe('notebooks', () => {
 
   it('a failing cell fails the run and names the error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbfail-'));
-    const src = path.join(dir, 'bad.ts');
-    fs.writeFileSync(src, "// %%\nconst a = 1;\n// %%\nthrow new Error('boom from cell two');\n// %%\nconsole.log('never');\n");
-    const nb = path.join(dir, 'bad.ipynb');
-    expect(spawnSync('python3', ['scripts/make_notebook.py', src, nb]).status).toBe(0);
+    const nb = notebookFrom(dir, 'bad', "// %%\nconst a = 1;\n// %%\nthrow new Error('boom from cell two');\n// %%\nconsole.log('never');\n");
     const r = runNotebook(nb);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad\.ipynb failed/);
@@ -36,21 +42,14 @@ describe('notebooks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbretry-'));
     const marker = path.join(dir, 'first-run-done');
     // The first run fails with the kernel's message (simulated: tslab raises it while compiling a cell), the second runs through.
-    const src = path.join(dir, 'flaky.ts');
-    fs.writeFileSync(src, `// %%\nimport * as fs from 'fs';\nif (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('Unexpected pending rebuildTimer'); }\n// %%\nconsole.log('second run reached the end');\n`);
-    const nb = path.join(dir, 'flaky.ipynb');
-    expect(spawnSync('python3', ['scripts/make_notebook.py', src, nb]).status).toBe(0);
+    const nb = notebookFrom(dir, 'flaky', `// %%\nimport * as fs from 'fs';\nif (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('Unexpected pending rebuildTimer'); }\n// %%\nconsole.log('second run reached the end');\n`);
     const r = runNotebook(nb);
     expect(r.stderr).toMatch(/flaky\.ipynb: the tslab kernel failed internally \(Unexpected pending rebuildTimer\).*attempt 2 of 2/);
     expect(r.status).toBe(0);
     expect(JSON.stringify(r.outputs)).toContain('second run reached the end');
     expect(JSON.stringify(r.outputs)).not.toContain('rebuildTimer'); // the saved copy is the second run's
     // Every run failing with it: two attempts, then the failure.
-    const always = path.join(dir, 'always.ts');
-    fs.writeFileSync(always, "// %%\nthrow new Error('Unexpected pending rebuildTimer');\n");
-    const nb2 = path.join(dir, 'always.ipynb');
-    expect(spawnSync('python3', ['scripts/make_notebook.py', always, nb2]).status).toBe(0);
-    const r2 = runNotebook(nb2);
+    const r2 = runNotebook(notebookFrom(dir, 'always', "// %%\nthrow new Error('Unexpected pending rebuildTimer');\n"));
     expect(r2.status).toBe(1);
     expect(r2.stderr.match(/executing it again/g)?.length).toBe(1);
     expect(r2.stderr).toMatch(/always\.ipynb failed/);

@@ -170,7 +170,7 @@ export function pipelineSection(p: Pipeline | null, others: readonly Pipeline[] 
   const fits = (seconds: number) => (budget ? `${seconds <= budget.minutes * 60 ? 'inside' : 'over'} the ${budget.minutes}-minute budget` : '');
   const lines = [
     NOTE(`bench/results/pipeline.json${others.length ? ' and pipeline-<cpu>.json' : ''}`),
-    ...runs.map((o, i) => `- \`${name(o)}\`: **${minutes(o.total_seconds)} min**${i ? ` (${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; run ${o.stages[0]?.measured.slice(0, 10) ?? ''})` : ` (run ${o.stages[0]?.measured.slice(0, 10) ?? ''})`}${budget ? `: ${fits(o.total_seconds)}` : ''}${o.note ? `. ${o.note}` : ''}`),
+    ...runs.map((o, i) => `- \`${name(o)}\`: **${minutes(o.total_seconds)} min** (${i ? `${(o.total_seconds / p.total_seconds).toFixed(2)}× the first; ` : ''}run ${runDate(o).slice(0, 10)})${budget ? `: ${fits(o.total_seconds)}` : ''}${o.note ? `. ${o.note}` : ''}`),
   ];
   const est = estimatesOn(runs, p.machine.cpu);
   if (est.length) {
