@@ -12,7 +12,7 @@
  * converted SNN applies the biases as constant input currents.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CONV_LAYERS, VGG11_POOL_AFTER, checkInputSize, conv3x3, copyVariable, initVggWeights, namedWeights, relu, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, avgPool2, checkInputSize, conv3x3, copyVariable, initVggWeights, namedWeights, relu, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import { Bntt } from '../snn/bntt';
 import type { LayerName } from '../snn/observer';
 import type { Rng } from '../random';
@@ -76,7 +76,7 @@ export class AnnVgg {
     let h: tf.Tensor4D = x;
     this.weights.convs.forEach((w, i) => {
       h = tap(CONV_LAYERS[i], this.layer(i, conv3x3(h, w, this.arch.padding), o.training) as tf.Tensor4D);
-      if (VGG11_POOL_AFTER.has(i)) h = tf.avgPool(h, 2, 2, 'valid');
+      if (VGG11_POOL_AFTER.has(i)) h = avgPool2(h);
     });
     let v = tf.mean(h, [1, 2]) as tf.Tensor2D;
     const drop = (t: tf.Tensor2D, k: number) => (o.training && o.dropout ? (tf.dropout(t, o.dropout, undefined, (o.seed ?? 0) + k) as tf.Tensor2D) : t);

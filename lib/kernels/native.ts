@@ -1,7 +1,7 @@
 /**
  * Fused TensorFlow kernels for the native backend: the LIF recursion over T steps and its BPTT,
- * BNTT's training-mode batch norm and its gradient, the Poisson encoder's frames, the gradient
- * of replicate padding and SAM's recursion over many steps, each one kernel instead of a chain of tfjs ops (or a JavaScript loop) (lib/kernels/native/spikelens_ops.cc says what each computes).
+ * BNTT's training-mode batch norm and its gradient, the Poisson encoder's frames, the gradients
+ * of replicate padding and of 2×2 average pooling, and SAM's recursion over many steps, each one kernel instead of a chain of tfjs ops (or a JavaScript loop) (lib/kernels/native/spikelens_ops.cc says what each computes).
  *
  * scripts/setup-native.sh compiles the C++ source against the TensorFlow wheel the native backend
  * uses and puts the library beside that backend's addon, named by a hash of the source (an edited
@@ -90,6 +90,8 @@ export interface NativeKernels {
   replicatePad(x: tf.Tensor4D): tf.Tensor4D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
+  /** Gradient of 2×2 average pooling (stride 2, 'valid') of a [B, height, width, C] input: dy [B, ⌊height/2⌋, ⌊width/2⌋, C] → dx, bit-identical to TensorFlow's AvgPoolGrad. */
+  avgPool2Grad(dy: tf.Tensor4D, height: number, width: number): tf.Tensor4D;
   /** One Adam step of a variable (tfjs's AdamOptimizer arithmetic, op for op in float32) → [new value, new m, new v]. */
   adam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, a: AdamKernelAttrs): [tf.Tensor, tf.Tensor, tf.Tensor];
   /** TensorFlow's own ReLU gradient, dy · (y > 0) in one op (tfjs composes it from five: Step, IsNan, Greater, Select, Fill); bit-identical. */
@@ -241,6 +243,13 @@ function bind(backend: NodeBackend): NativeKernels {
     },
     replicatePadGrad(dy) {
       const [dx] = backend.executeMultipleOutputs('SpikelensReplicatePadGrad', [], [dy], 1);
+      return dx as tf.Tensor4D;
+    },
+    avgPool2Grad(dy, height, width) {
+      const [dx] = backend.executeMultipleOutputs('SpikelensAvgPool2Grad', [
+        { name: 'height', type: INT, value: height },
+        { name: 'width', type: INT, value: width },
+      ], [dy], 1);
       return dx as tf.Tensor4D;
     },
     adam(value, m, v, grad, a) {

@@ -87,6 +87,26 @@ function nativeReplicatePad(kernels: NativeKernels): (x: tf.Tensor4D) => tf.Tens
   return nativePad.pad;
 }
 
+let nativePool: { kernels: NativeKernels; pool: (x: tf.Tensor4D) => tf.Tensor4D } | undefined;
+
+/**
+ * 2×2 average pooling, stride 2, 'valid' (VGG11's pooling in the ANN and both SNNs). On the native
+ * backend its gradient is one fused kernel, bit-identical to TensorFlow's AvgPoolGrad, which took
+ * 7 % of an SNN training step; the forward is tfjs's.
+ */
+export function avgPool2(x: tf.Tensor4D): tf.Tensor4D {
+  const native = nativeKernels();
+  if (!native) return tf.avgPool(x, 2, 2, 'valid');
+  if (nativePool?.kernels !== native) {
+    const pool = tf.customGrad(((v: tf.Tensor4D) => ({
+      value: tf.avgPool(v, 2, 2, 'valid'),
+      gradFunc: (dy: tf.Tensor) => native.avgPool2Grad(dy as tf.Tensor4D, v.shape[1], v.shape[2]),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+    nativePool = { kernels: native, pool };
+  }
+  return nativePool.pool(x);
+}
+
 let nativeRelu: { kernels: NativeKernels; relu: (x: tf.Tensor) => tf.Tensor } | undefined;
 
 /**

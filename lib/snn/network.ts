@@ -22,7 +22,7 @@ import type { NeuronState, SpikingNeuron } from './neuron';
 import { createNeuron, type NeuronSpec } from './neuron-spec';
 import type { SurrogateSpec } from './surrogate';
 import type { LayerName } from './observer';
-import { CONV_LAYERS, VGG11_POOL_AFTER, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, avgPool2, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import { Rng } from '../random';
 
 /** Zero biases for conv1..conv8 and fc1 (filled from a checkpoint or a folded ANN). */
@@ -172,7 +172,7 @@ export class SpikingVgg {
 
   /** What spiking layer `i`'s spikes become as the next layer's input: pooled, globally averaged after conv8. */
   nextInput(i: number, spikes: tf.Tensor): tf.Tensor {
-    if (i < 7) return VGG11_POOL_AFTER.has(i) ? tf.avgPool(spikes as tf.Tensor4D, 2, 2, 'valid') : spikes;
+    if (i < 7) return VGG11_POOL_AFTER.has(i) ? avgPool2(spikes as tf.Tensor4D) : spikes;
     if (i === 7) return tf.mean(spikes, [1, 2]); // global average pooling → [B, C8]
     return spikes;
   }

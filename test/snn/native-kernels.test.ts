@@ -2,7 +2,7 @@
  * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
  * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
  * (both surrogates), the adaptive-threshold LIF's likewise, BNTT's training-mode normalisation, statistics and gradients, the Poisson
- * encoder's frames (bit-identical), replicate padding with its gradient, and SAM's recursion over
+ * encoder's frames (bit-identical), replicate padding with its gradient, 2×2 average pooling's gradient, and SAM's recursion over
  * many steps (the streaming maps observers build). They must be
  * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
  * silently fell back to the slow path would fail here.
@@ -17,7 +17,7 @@ import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernel
 import { createEncoder } from '../../lib/data/encode';
 import { SpikeActivationMap } from '../../lib/explain/sam';
 import { SpikeRateMap } from '../../lib/explain/rate';
-import { conv3x3 } from '../../lib/model/vgg';
+import { avgPool2, conv3x3 } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { maxAbsDiff, useBackend, values } from '../helpers/tf';
 
@@ -142,13 +142,19 @@ describe('fused native kernels', () => {
       const enc = createEncoder(variant, images, new Rng(5));
       const one = enc.step(3);
       const many = enc.steps(2, 4);
-      const out = { one: arr(one), many: arr(many), bits: Array.from(new Uint32Array(new Float32Array(arr(many)).buffer)) };
-      tf.dispose([one, many]);
+      // 9 steps: the kernel runs steps four generators at a time, so two full groups and a lone step.
+      const nine = enc.steps(1, 9);
+      const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(new Float32Array(arr(t)).buffer));
+      const out = { one: arr(one), many: arr(many), bits: bitsOf(many), nineBits: bitsOf(nine) };
+      tf.dispose([one, many, nine]);
       enc.dispose();
       return out;
     });
     expect(r.fused.bits).toEqual(r.tfjs.bits);
+    expect(r.fused.nineBits).toEqual(r.tfjs.nineBits);
     expect(r.fused.one).toEqual(r.tfjs.one);
+    // steps(1, 9) holds steps(2, 4) at frames 1..4.
+    expect(r.fused.nineBits.slice(images.size, 5 * images.size)).toEqual(r.fused.bits);
     // Step 3 is the second frame of steps(2, 4); the frames are not all alike or all silent.
     expect(r.fused.many.slice(images.size, 2 * images.size)).toEqual(r.fused.one);
     expect(new Set(r.fused.many).size).toBe(variant === 'signed' ? 3 : 2);
@@ -183,6 +189,26 @@ describe('fused native kernels', () => {
       expect(fused.shape).toEqual([shape[0], shape[1] + 2, shape[2] + 2, shape[3]]);
       expect(arr(fused)).toEqual(arr(mirror));
       tf.dispose([x, fused, mirror]);
+    }
+  });
+
+  it('2×2 average pooling: the fused gradient equals TensorFlow\'s AvgPoolGrad bit for bit, odd sizes included', () => {
+    for (const shape of [[3, 6, 8, 5], [2, 7, 5, 3], [1, 2, 2, 1]] as Array<[number, number, number, number]>) {
+      const x = tf.tensor4d(values(shape.reduce((a, b) => a * b, 1), 41), shape);
+      const dy = tf.tensor4d(values(shape[0] * Math.floor(shape[1] / 2) * Math.floor(shape[2] / 2) * shape[3], 42), [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]]);
+      const r = both(() => tf.tidy(() => {
+        const y = avgPool2(x);
+        const gx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(avgPool2(a as tf.Tensor4D), dy)))(x);
+        return { y: arr(y), gx: Array.from(new Uint32Array(new Float32Array(arr(gx)).buffer)) };
+      }));
+      expect(r.fused.y).toEqual(r.tfjs.y);
+      expect(r.fused.gx).toEqual(r.tfjs.gx);
+      // A quarter of dy at each covered pixel; an odd trailing row or column gets nothing.
+      const gx = new Float32Array(new Uint32Array(r.fused.gx).buffer);
+      const [, h, w, c] = shape;
+      expect(gx[0]).toBe(Math.fround(dy.dataSync()[0] / 4));
+      if (h % 2 === 1) expect(Array.from(gx.subarray((h - 1) * w * c, h * w * c)).every((v) => v === 0)).toBe(true);
+      tf.dispose([x, dy]);
     }
   });
 

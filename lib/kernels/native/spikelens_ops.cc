@@ -9,6 +9,7 @@
 //   SpikelensBnttForward / SpikelensBnttBackward per-step batch norm (BNTT) in training mode
 //   SpikelensPoisson                             the Poisson spike encoder's frames for k steps
 //   SpikelensReplicatePad / ...PadGrad           replicate padding by one pixel and its gradient
+//   SpikelensAvgPool2Grad                        the gradient of 2×2 average pooling (stride 2, valid)
 //   SpikelensSamSteps                            SAM's NCS recursion and maps over k steps (paper)
 //
 // The arithmetic follows lib/data/encode.ts and lib/random.ts (the sfc32 generator, bit for bit),
@@ -20,6 +21,7 @@
 // Built by scripts/setup-native.sh against the TensorFlow wheel's headers; loaded by
 // lib/kernels/native.ts (the N-API stub at the end makes the library loadable with
 // process.dlopen, which runs the op registrations below).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -496,6 +498,37 @@ REGISTER_OP("SpikelensPoisson")
       return OkStatus();
     });
 
+// Steps whose generators one thread runs side by side in SpikelensPoisson.
+constexpr int kPoissonLanes = 4;
+
+// L steps' frames (rows y, y + n, …) from their sfc32 states st[4·l …], each generator exactly as
+// Rng.nextUint32 (lib/random.ts) in uint32 arithmetic, u = float32(x / 2^32) as Rng.next() stored
+// into a Float32Array.
+template <int L>
+inline void PoissonRows(const int32_t* st, const float* p, const float* sg, int64_t n, float* y) {
+  uint32_t a[L], b[L], c[L], d[L];
+  for (int l = 0; l < L; l++) {
+    a[l] = static_cast<uint32_t>(st[4 * l]);
+    b[l] = static_cast<uint32_t>(st[4 * l + 1]);
+    c[l] = static_cast<uint32_t>(st[4 * l + 2]);
+    d[l] = static_cast<uint32_t>(st[4 * l + 3]);
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float pi = p[i];
+    for (int l = 0; l < L; l++) {
+      const uint32_t t = a[l] + b[l] + d[l];
+      d[l] = d[l] + 1;
+      a[l] = b[l] ^ (b[l] >> 9);
+      b[l] = c[l] + (c[l] << 3);
+      c[l] = (c[l] << 21) | (c[l] >> 11);
+      c[l] = c[l] + t;
+      const float u = static_cast<float>(static_cast<double>(t) / 4294967296.0);
+      const float fire = u < pi ? 1.f : 0.f;
+      y[l * n + i] = sg ? fire * sg[i] : fire;
+    }
+  }
+}
+
 class PoissonOp : public OpKernel {
  public:
   explicit PoissonOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("signed", &signed_)); }
@@ -516,23 +549,18 @@ class PoissonOp : public OpKernel {
     const float* sg = signed_ ? sign.flat<float>().data() : nullptr;
     const int32_t* st = states.flat<int32>().data();
     float* y = out->flat<float>().data();
-    ParallelRange(ctx, k, 6 * n, [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; j++) {
-        // sfc32 exactly as Rng.nextUint32 (lib/random.ts), in uint32 arithmetic.
-        uint32_t a = static_cast<uint32_t>(st[4 * j]), b = static_cast<uint32_t>(st[4 * j + 1]);
-        uint32_t c = static_cast<uint32_t>(st[4 * j + 2]), d = static_cast<uint32_t>(st[4 * j + 3]);
-        float* row = y + j * n;
-        for (int64_t i = 0; i < n; i++) {
-          const uint32_t t = a + b + d;
-          d = d + 1;
-          a = b ^ (b >> 9);
-          b = c + (c << 3);
-          c = (c << 21) | (c >> 11);
-          c = c + t;
-          // Rng.next() = t / 2^32 in double, stored into a Float32Array (round to nearest).
-          const float u = static_cast<float>(static_cast<double>(t) / 4294967296.0);
-          const float fire = u < p[i] ? 1.f : 0.f;
-          row[i] = sg ? fire * sg[i] : fire;
+    // Each generator is a serial chain (one sfc32 update per element), so a thread runs kLanes
+    // steps' generators side by side: independent chains the CPU overlaps, each still drawing its
+    // own stream in order (the same bits as one step at a time).
+    const int64_t groups = (k + kPoissonLanes - 1) / kPoissonLanes;
+    ParallelRange(ctx, groups, 6 * kPoissonLanes * n, [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; g++) {
+        const int64_t j0 = g * kPoissonLanes;
+        const int lanes = static_cast<int>(std::min<int64_t>(kPoissonLanes, k - j0));
+        if (lanes == kPoissonLanes) {
+          PoissonRows<kPoissonLanes>(st + 4 * j0, p, sg, n, y + j0 * n);
+        } else {
+          for (int l = 0; l < lanes; l++) PoissonRows<1>(st + 4 * (j0 + l), p, sg, n, y + (j0 + l) * n);
         }
       }
     });
@@ -638,6 +666,65 @@ class ReplicatePadGradOp : public OpKernel {
   }
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensReplicatePadGrad").Device(DEVICE_CPU), ReplicatePadGradOp);
+
+// ---------------------------------------------------------------------------------------------
+// Gradient of 2×2 average pooling, stride 2, 'valid' (lib/model/vgg.ts): dy [B, OH, OW, C] → dx
+// [B, height, width, C], dx = 0 + dy·(1/4) at the four pixels of each window and 0 at a trailing
+// row or column no window covers: TensorFlow's AvgPoolGrad arithmetic (a zeroed buffer, then
+// += dy · divide_coeff, one term per pixel because the windows do not overlap), bit-identical, in
+// one pass instead of TensorFlow's zero fill and per-window loop (7 % of a training step).
+REGISTER_OP("SpikelensAvgPool2Grad")
+    .Input("dy: float")
+    .Attr("height: int")
+    .Attr("width: int")
+    .Output("dx: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(4));
+      return OkStatus();
+    });
+
+class AvgPool2GradOp : public OpKernel {
+ public:
+  explicit AvgPool2GradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("height", &H_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("width", &W_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& dy = ctx->input(0);
+    OP_REQUIRES(ctx, dy.dims() == 4 && dy.dim_size(1) == H_ / 2 && dy.dim_size(2) == W_ / 2,
+                errors::InvalidArgument("SpikelensAvgPool2Grad: dy must be [B, ", H_ / 2, ", ", W_ / 2, ", C] for a ", H_, "x", W_,
+                                        " input, got ", dy.shape().DebugString()));
+    const int64_t B = dy.dim_size(0), OH = dy.dim_size(1), OW = dy.dim_size(2), C = dy.dim_size(3);
+    const int64_t H = H_, W = W_;
+    Tensor* dx = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({B, H, W, C}), &dx));
+    const float* g = dy.flat<float>().data();
+    float* out = dx->flat<float>().data();
+    const float coeff = static_cast<float>(1.0 / 4);
+    ParallelRange(ctx, B * H, 2 * W * C, [&](int64_t begin, int64_t end) {
+      for (int64_t bi = begin; bi < end; bi++) {
+        const int64_t b = bi / H, i = bi % H;
+        float* o = out + bi * W * C;
+        if (i / 2 >= OH) {
+          std::fill(o, o + W * C, 0.f);
+          continue;
+        }
+        const float* row = g + (b * OH + i / 2) * OW * C;
+        for (int64_t j = 0; j < 2 * OW; j++) {
+          const float* src = row + (j / 2) * C;
+          float* dst = o + j * C;
+          for (int64_t ch = 0; ch < C; ch++) dst[ch] = 0.f + src[ch] * coeff;
+        }
+        std::fill(o + 2 * OW * C, o + W * C, 0.f);
+      }
+    });
+  }
+
+ private:
+  int H_, W_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensAvgPool2Grad").Device(DEVICE_CPU), AvgPool2GradOp);
 
 // ---------------------------------------------------------------------------------------------
 // SAM (paper variant, lib/explain/sam.ts) over k steps of one layer: spikes [k·B, H, W, C]
