@@ -29,6 +29,7 @@ import { Rng } from '../lib/random';
 import { SPIKING_LAYERS, SpikingVgg } from '../lib/snn/network';
 import { unroll } from '../lib/snn/simulate';
 import { createEncoder } from '../lib/data/encode';
+import { spikelensSource } from './source';
 
 const ROOT = path.resolve(__dirname, '..');
 const VENV_PYTHON = path.join(ROOT, 'bench/.venv-torch/bin/python');
@@ -62,16 +63,6 @@ function median(xs: number[]): number {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const rssMb = () => round2(process.resourceUsage().maxRSS / 1024); // maxRSS is in KB
-
-/** The commit the bench runs on, and whether lib/ has uncommitted changes (null outside git). */
-function spikelensSource(): { commit: string; lib_modified: boolean } | null {
-  try {
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', '--short', 'HEAD'), lib_modified: git('status', '--porcelain', '--', 'lib').length > 0 };
-  } catch {
-    return null;
-  }
-}
 
 /** Installs the bench-only PyTorch venv when needed (setup.sh returns at once when it is ready). */
 function ensureTorchVenv(): void {

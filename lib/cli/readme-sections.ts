@@ -84,9 +84,15 @@ export interface Simulation {
   results: Record<string, { layer_by_layer_ms_per_image: number; stepwise_ms_per_image: number; speedup: number; peak_tensor_mb: { layer_by_layer: number; stepwise: number } }>;
 }
 
-/** Speed against PyTorch and against the old step-by-step path, each from one interleaved run. */
-export function speedSection(step: SnnStep | null, sim: Simulation | null): string {
-  const lines = [NOTE('bench/results/snn-step.json and simulation.json')];
+/** bench/results/kernels.json: fused kernels against what they replaced. */
+export interface KernelBench {
+  machine: { cpu: string; load_average_1m?: { start: number; end: number } };
+  results: Record<string, { description: string; new_ms: number; old_ms: number; speedup: number; same_bits: boolean }>;
+}
+
+/** Speed against PyTorch, against the old step-by-step path and of single fused kernels against what they replaced, each from one interleaved run. */
+export function speedSection(step: SnnStep | null, sim: Simulation | null, kernels: KernelBench | null = null): string {
+  const lines = [NOTE(`bench/results/snn-step.json, simulation.json${kernels ? ' and kernels.json' : ''}`)];
   if (step) {
     lines.push(
       `SNN BPTT training step (VGG11 ×0.125, BNTT, batch 32, T = 8), interleaved in one run on ${step.machine.cpu}` +
@@ -108,6 +114,17 @@ export function speedSection(step: SnnStep | null, sim: Simulation | null): stri
       '| workload | layer by layer, ms / image | step by step, ms / image | speed-up | peak tensor memory |',
       '|---|---|---|---|---|',
       ...Object.entries(sim.results).map(([k, r]) => `| ${k.replace(/_/g, ' ')} | ${formatNumber(r.layer_by_layer_ms_per_image)} | ${formatNumber(r.stepwise_ms_per_image)} | ${r.speedup}× | ${r.peak_tensor_mb.layer_by_layer} MB vs ${r.peak_tensor_mb.stepwise} MB |`),
+    );
+  }
+  if (kernels) {
+    const load = kernels.machine.load_average_1m;
+    lines.push(
+      ...(sim ? [''] : []),
+      `Single fused kernels against what they replaced, interleaved on ${kernels.machine.cpu}${load ? ` (load ${load.start} → ${load.end})` : ''}:`,
+      '',
+      '| kernel | new, ms | old, ms | speed-up | same bits |',
+      '|---|---|---|---|---|',
+      ...Object.values(kernels.results).map((r) => `| ${r.description} | ${formatNumber(r.new_ms)} | ${formatNumber(r.old_ms)} | ${r.speedup}× | ${r.same_bits ? 'yes' : '**no**'} |`),
     );
   }
   return lines.length > 1 ? lines.join('\n') : '_No speed results yet: `npx tsx bench/snn-step.ts` and `npx tsx bench/simulation.ts`._';

@@ -9,7 +9,7 @@ import { claimsTable, collectClaims } from '../figures/claims-table';
 import { writeFileAtomic } from '../io/atomic';
 import type { HorizonReport } from '../metrics/horizon';
 import { parseArgs, runMain } from './common';
-import { boxesSection, gridSection, horizonSection, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
+import { boxesSection, gridSection, horizonSection, type KernelBench, machinesSection, pipelineSection, read, seedsSection, replaceSection, speedSection, trainingSection, type Localization, type MachinesReport, type Pipeline, type SeedsReport, type Simulation, type SnnStep, type TrainReport } from './readme-sections';
 
 const USAGE = 'usage: npx tsx lib/cli/readme.ts [--readme README.md] [--check]';
 /** The default pipeline's budget on the reference machine (bench/results/pipeline.json's CPU). */
@@ -24,7 +24,7 @@ runMain('readme', async () => {
   const { claims } = collectClaims('reports/metrics');
   let text = replaceSection(before, 'claims', claimsTable(claims, args.readme), args.readme);
   text = replaceSection(text, 'training', trainingSection(read<TrainReport>('reports/metrics/train.json')), args.readme);
-  text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json')), args.readme);
+  text = replaceSection(text, 'speed', speedSection(read<SnnStep>('bench/results/snn-step.json'), read<Simulation>('bench/results/simulation.json'), read<KernelBench>('bench/results/kernels.json')), args.readme);
   text = replaceSection(text, 'boxes', boxesSection(read<Localization>('reports/metrics/04-localization.json')), args.readme);
   text = replaceSection(text, 'seeds', seedsSection(read<SeedsReport>('reports/claims/seeds.json')), args.readme);
   text = replaceSection(text, 'machines', machinesSection(read<MachinesReport>('reports/claims/machines.json')), args.readme);

@@ -83,9 +83,11 @@ export interface NativeKernels {
   /**
    * Poisson spike frames for k steps: `states` [k, 4] are the sfc32 states of the steps' generators
    * (`Rng.state()`), `prob` the firing probabilities, `sign` the spike signs (null: rate code) →
-   * [k, prob.size], the frames lib/data/encode.ts draws in JavaScript, bit for bit.
+   * [k, prob.size], the frames lib/data/encode.ts draws in JavaScript, bit for bit. `lanes`: how
+   * many steps' generators a thread runs side by side (4, the default, or 1: the same bits, slower;
+   * bench/kernels.ts compares them).
    */
-  poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array): tf.Tensor2D;
+  poisson(prob: tf.Tensor, sign: tf.Tensor | null, states: Int32Array, lanes?: 1 | 4): tf.Tensor2D;
   /** Replicate padding by one pixel in H and W: [B, H, W, C] → [B, H+2, W+2, C], the edge row and column repeated (a copy: equal to MirrorPad SYMMETRIC, pad 1). */
   replicatePad(x: tf.Tensor4D): tf.Tensor4D;
   /** Gradient of replicate padding by one pixel in H and W: [B, H+2, W+2, C] → [B, H, W, C], bit-identical to tfjs's gradient of lib/model/vgg.ts's slices and concats. */
@@ -223,11 +225,11 @@ function bind(backend: NodeBackend): NativeKernels {
       const [dx, dg] = backend.executeMultipleOutputs('SpikelensBnttBackward', bnAttrs(timesteps, epsilon), [dy, x, gamma, mean, variance], 2);
       return [dx, dg];
     },
-    poisson(prob, sign, states) {
+    poisson(prob, sign, states, lanes = 4) {
       if (states.length % 4 !== 0) throw new Error(`poisson: states must hold 4 int32 per step, got ${states.length}`);
       const s = tf.tensor2d(states, [states.length / 4, 4], 'int32');
       try {
-        const [y] = backend.executeMultipleOutputs('SpikelensPoisson', [{ name: 'signed', type: BOOL, value: sign !== null }], [prob, sign ?? prob, s], 1);
+        const [y] = backend.executeMultipleOutputs('SpikelensPoisson', [{ name: 'signed', type: BOOL, value: sign !== null }, { name: 'lanes', type: INT, value: lanes }], [prob, sign ?? prob, s], 1);
         return y as tf.Tensor2D;
       } finally {
         s.dispose();

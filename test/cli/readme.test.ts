@@ -53,6 +53,12 @@ describe('generated README sections', () => {
     expect(s).toContain('Layer-by-layer with the fused kernels against the step-by-step path the project had before (kept as the reference, run with tfjs ops only)');
     expect(s).toContain('pytorch_over_spikelens = **1.22**');
     expect(s).toContain('| bptt step | 10 | 20 | 2× | 1500 MB vs 1600 MB |');
+    expect(s).not.toContain('Single fused kernels');
+    const k = speedSection(null, null, { machine: { cpu: 'Intel Xeon', load_average_1m: { start: 1, end: 2 } }, results: { pool: { description: 'pooling grad', new_ms: 10.04, old_ms: 24.1, speedup: 2.4, same_bits: true }, rng: { description: 'poisson', new_ms: 1, old_ms: 2, speedup: 2, same_bits: false } } });
+    expect(k).toContain('from bench/results/snn-step.json, simulation.json and kernels.json');
+    expect(k).toContain('Single fused kernels against what they replaced, interleaved on Intel Xeon (load 1 → 2):');
+    expect(k).toContain('| pooling grad | 10 | 24.1 | 2.4× | yes |');
+    expect(k).toContain('| poisson | 1 | 2 | 2× | **no** |');
     const p = pipelineSection({ machine: { cpu: 'AMD EPYC' }, stages: [{ stage: 'train-snn', seconds: 663.2, measured: '2026-11-30T07:41:00.000Z', source: 'x' }], total_seconds: 663.2 });
     expect(p).toContain('- `default on AMD EPYC`: **11.1 min** (run 2026-11-30)');
     expect(p).toContain('| train-snn | 663 | 2026-11-30 07:41 (its own timing) |');

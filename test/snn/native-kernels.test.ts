@@ -192,6 +192,22 @@ describe('fused native kernels', () => {
     }
   });
 
+  it('Poisson kernel: four generators side by side give the bits of one at a time, for any number of steps; other lane counts are refused', () => {
+    const kernels = nativeKernels()!;
+    const prob = tf.tensor1d(values(97, 51).map((v) => Math.min(1, Math.abs(v))));
+    const sign = tf.sign(tf.tensor1d(values(97, 52)));
+    for (const k of [1, 3, 4, 6, 9]) {
+      const states = new Int32Array(4 * k);
+      for (let j = 0; j < k; j++) states.set(new Rng(60 + j).state(), 4 * j);
+      const four = kernels.poisson(prob, sign, states, 4), one = kernels.poisson(prob, sign, states, 1);
+      expect(four.shape).toEqual([k, 97]);
+      expect(arr(four)).toEqual(arr(one));
+      tf.dispose([four, one]);
+    }
+    expect(() => kernels.poisson(prob, sign, new Int32Array(4), 2 as 4)).toThrow(/lanes must be 1 or 4/);
+    tf.dispose([prob, sign]);
+  });
+
   it('2×2 average pooling: the fused gradient equals TensorFlow\'s AvgPoolGrad bit for bit, odd sizes included', () => {
     for (const shape of [[3, 6, 8, 5], [2, 7, 5, 3], [1, 2, 2, 1]] as Array<[number, number, number, number]>) {
       const x = tf.tensor4d(values(shape.reduce((a, b) => a * b, 1), 41), shape);

@@ -492,6 +492,7 @@ REGISTER_OP("SpikelensPoisson")
     .Input("sign: float")
     .Input("states: int32")
     .Attr("signed: bool")
+    .Attr("lanes: int = 4")
     .Output("spikes: float")
     .SetShapeFn([](shape_inference::InferenceContext* c) {
       c->set_output(0, c->UnknownShapeOfRank(2));
@@ -531,7 +532,12 @@ inline void PoissonRows(const int32_t* st, const float* p, const float* sg, int6
 
 class PoissonOp : public OpKernel {
  public:
-  explicit PoissonOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("signed", &signed_)); }
+  explicit PoissonOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("signed", &signed_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("lanes", &lanes_));
+    OP_REQUIRES(ctx, lanes_ == 1 || lanes_ == kPoissonLanes,
+                errors::InvalidArgument("SpikelensPoisson: lanes must be 1 or ", kPoissonLanes, ", got ", lanes_));
+  }
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& prob = ctx->input(0);
@@ -549,14 +555,16 @@ class PoissonOp : public OpKernel {
     const float* sg = signed_ ? sign.flat<float>().data() : nullptr;
     const int32_t* st = states.flat<int32>().data();
     float* y = out->flat<float>().data();
-    // Each generator is a serial chain (one sfc32 update per element), so a thread runs kLanes
-    // steps' generators side by side: independent chains the CPU overlaps, each still drawing its
-    // own stream in order (the same bits as one step at a time).
-    const int64_t groups = (k + kPoissonLanes - 1) / kPoissonLanes;
-    ParallelRange(ctx, groups, 6 * kPoissonLanes * n, [&](int64_t begin, int64_t end) {
+    // Each generator is a serial chain (one sfc32 update per element), so a thread runs
+    // kPoissonLanes steps' generators side by side: independent chains the CPU overlaps, each
+    // still drawing its own stream in order (the same bits as one step at a time, lanes = 1, which
+    // bench/kernels.ts compares it with).
+    const int64_t width = lanes_;
+    const int64_t groups = (k + width - 1) / width;
+    ParallelRange(ctx, groups, 6 * width * n, [&](int64_t begin, int64_t end) {
       for (int64_t g = begin; g < end; g++) {
-        const int64_t j0 = g * kPoissonLanes;
-        const int lanes = static_cast<int>(std::min<int64_t>(kPoissonLanes, k - j0));
+        const int64_t j0 = g * width;
+        const int lanes = static_cast<int>(std::min<int64_t>(width, k - j0));
         if (lanes == kPoissonLanes) {
           PoissonRows<kPoissonLanes>(st + 4 * j0, p, sg, n, y + j0 * n);
         } else {
@@ -568,6 +576,7 @@ class PoissonOp : public OpKernel {
 
  private:
   bool signed_;
+  int lanes_;
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensPoisson").Device(DEVICE_CPU), PoissonOp);
 
