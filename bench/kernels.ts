@@ -9,7 +9,11 @@
  *   (`lanes` 1, the kernel before 2026-12-01);
  * - poisson_converted: the same for 8 images and k = 300 (a converted-net batch in figure 05);
  * - avgpool_grad: the gradient of 2×2 average pooling of conv1's spikes for a T = 20 batch of 64
- *   ([1280, 64, 64, 8]); the fused kernel against TensorFlow's AvgPoolGrad.
+ *   ([1280, 64, 64, 8]); the fused kernel against TensorFlow's AvgPoolGrad;
+ * - bias_add: a converted net's conv1 current plus its per-channel bias, 300 steps of 4 images
+ *   ([1200, 64, 64, 8]); the fused kernel against tfjs's broadcasting add;
+ * - bntt_eval: BNTT in evaluation mode on conv1's current, T = 20 steps of 64 images
+ *   ([1280, 64, 64, 8]); x·a_t − b_t in one kernel against tfjs's broadcasting multiply and subtract.
  * Medians in ms per call over `--reps` alternating samples, and their ratio (old ÷ new).
  * Usage: npx tsx bench/kernels.ts [--reps 7]
  */
@@ -48,6 +52,10 @@ function pairs(): Pair[] {
   const [convNew, convOld] = poisson(8, 300, 3);
   const x = tf.keep(tf.randomUniform([1280, 64, 64, 8], 0, 1, 'float32', 5) as tf.Tensor4D);
   const dy = tf.keep(tf.randomNormal([1280, 32, 32, 8], 0, 1, 'float32', 6) as tf.Tensor4D);
+  const z = tf.keep(tf.randomNormal([1200, 64, 64, 8], 0, 1, 'float32', 7));
+  const bias = tf.keep(tf.randomNormal([8], 0, 1, 'float32', 8));
+  const a = tf.keep(tf.randomNormal([20, 8], 1, 0.2, 'float32', 9)), b = tf.keep(tf.randomNormal([20, 8], 0, 1, 'float32', 10));
+  const z20 = tf.keep(tf.randomNormal([1280, 64, 64, 8], 0, 1, 'float32', 11));
   return [
     { name: 'poisson_train', description: 'signed Poisson frames, 64 images 64x64x3, k = 20: lanes 4 (new) vs 1 (old)', fresh: trainNew, old: trainOld },
     { name: 'poisson_converted', description: 'signed Poisson frames, 8 images 64x64x3, k = 300: lanes 4 (new) vs 1 (old)', fresh: convNew, old: convOld },
@@ -55,6 +63,16 @@ function pairs(): Pair[] {
       name: 'avgpool_grad', description: "2x2 average pooling's gradient, input [1280, 64, 64, 8]: SpikelensAvgPool2Grad (new) vs TensorFlow's AvgPoolGrad (old)",
       fresh: () => kernels.avgPool2Grad(dy, 64, 64),
       old: () => tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor,
+    },
+    {
+      name: 'bias_add', description: "per-channel bias, [1200, 64, 64, 8] + [8]: SpikelensBiasAdd (new) vs tfjs's broadcasting add (old)",
+      fresh: () => kernels.biasAdd(z, bias),
+      old: () => tf.add(z, bias),
+    },
+    {
+      name: 'bntt_eval', description: "BNTT in evaluation mode, x [1280, 64, 64, 8] (T = 20): SpikelensStepAffine (new) vs tfjs's broadcasting mul and sub (old)",
+      fresh: () => kernels.stepAffine(z20, a, b, 20),
+      old: () => tf.tidy(() => tf.reshape(tf.sub(tf.mul(tf.reshape(z20, [20, -1, 8]), tf.reshape(a, [20, 1, 8])), tf.reshape(b, [20, 1, 8])), z20.shape)),
     },
   ];
 }

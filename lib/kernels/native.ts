@@ -94,6 +94,10 @@ export interface NativeKernels {
   replicatePadGrad(dy: tf.Tensor4D): tf.Tensor4D;
   /** Gradient of 2×2 average pooling (stride 2, 'valid') of a [B, height, width, C] input: dy [B, ⌊height/2⌋, ⌊width/2⌋, C] → dx, bit-identical to TensorFlow's AvgPoolGrad. */
   avgPool2Grad(dy: tf.Tensor4D, height: number, width: number): tf.Tensor4D;
+  /** x + bias per channel (bias [C], x's last axis C): tfjs's broadcasting add, bit for bit, in one pass. */
+  biasAdd(x: tf.Tensor, bias: tf.Tensor): tf.Tensor;
+  /** x·a_t − b_t per step and channel: x time-major [T·P, …, C], a and b [T, C] (tfjs's broadcasting multiply and subtract, bit for bit, in one pass). */
+  stepAffine(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, timesteps: number): tf.Tensor;
   /** One Adam step of a variable (tfjs's AdamOptimizer arithmetic, op for op in float32) → [new value, new m, new v]. */
   adam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, a: AdamKernelAttrs): [tf.Tensor, tf.Tensor, tf.Tensor];
   /** TensorFlow's own ReLU gradient, dy · (y > 0) in one op (tfjs composes it from five: Step, IsNan, Greater, Select, Fill); bit-identical. */
@@ -254,6 +258,14 @@ function bind(backend: NodeBackend): NativeKernels {
       ], [dy], 1);
       return dx as tf.Tensor4D;
     },
+    biasAdd(x, bias) {
+      const [y] = backend.executeMultipleOutputs('SpikelensBiasAdd', [], [x, bias], 1);
+      return y;
+    },
+    stepAffine(x, a, b, timesteps) {
+      const [y] = backend.executeMultipleOutputs('SpikelensStepAffine', [{ name: 'timesteps', type: INT, value: timesteps }], [x, a, b], 1);
+      return y;
+    },
     adam(value, m, v, grad, a) {
       const [w2, m2, v2] = backend.executeMultipleOutputs('SpikelensAdam', [
         { name: 'beta1', type: FLOAT, value: a.beta1 },
@@ -273,4 +285,32 @@ function bind(backend: NodeBackend): NativeKernels {
       return dx;
     },
   };
+}
+
+/** The gradient of a kernel registered by `registerNativeOp`: per input, a thunk autodiff calls only when it needs that input's gradient. */
+export type NativeOpGradient = (dy: tf.Tensor, saved: tf.Tensor[], attrs: Record<string, number>) => Record<string, () => tf.Tensor>;
+
+/**
+ * Makes `name` a tfjs kernel of the native backend that runs `forward` on the fused kernels, with
+ * `gradient` registered for it (once per process). Unlike `tf.customGrad`, which computes every
+ * input's gradient, autodiff then computes only the ones it needs (e.g. not a constant bias's).
+ * `saved`: the inputs the gradient reads (handed to it in that order). Returns the op: inputs by
+ * name, numeric attrs.
+ */
+export function registerNativeOp(name: string, inputNames: readonly string[], saved: readonly string[], forward: (k: NativeKernels, inputs: tf.Tensor[], attrs: Record<string, number>) => tf.Tensor, gradient: NativeOpGradient): (inputs: Record<string, tf.Tensor>, attrs?: Record<string, number>) => tf.Tensor {
+  if (!tf.getKernel(name, 'tensorflow')) {
+    tf.registerKernel({
+      kernelName: name, backendName: 'tensorflow',
+      kernelFunc: ({ inputs, attrs }) => {
+        const k = nativeKernels();
+        if (!k) throw new Error(`${name}: the fused native kernels are not loaded`);
+        return forward(k, inputNames.map((n) => inputs[n] as tf.Tensor), attrs as unknown as Record<string, number>);
+      },
+    });
+    tf.registerGradient({
+      kernelName: name, inputsToSave: [...saved],
+      gradFunc: (dy, saved, attrs) => gradient(dy as tf.Tensor, saved, attrs as unknown as Record<string, number>),
+    });
+  }
+  return (inputs, attrs = {}) => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
-import { nativeKernels, type NativeKernels } from '../kernels/native';
+import { nativeKernels, registerNativeOp, type NativeKernels } from '../kernels/native';
 
 export const VGG11_CHANNELS = [64, 128, 256, 256, 512, 512, 512, 512] as const;
 /** Conv layers (0-based) followed by 2×2 average pooling. */
@@ -85,6 +85,22 @@ function nativeReplicatePad(kernels: NativeKernels): (x: tf.Tensor4D) => tf.Tens
     nativePad = { kernels, pad };
   }
   return nativePad.pad;
+}
+
+let biasOp: ((inputs: Record<string, tf.Tensor>) => tf.Tensor) | undefined;
+
+/**
+ * z + b with one b per channel (z's last axis): a converted net's folded batch-norm biases. On the
+ * native backend one fused pass, bit-identical to `tf.add` (whose broadcasting add took 5–11 % of
+ * figures 01, 04 and 05), with tf.add's gradients.
+ */
+export function addBias(z: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (!nativeKernels()) return tf.add(z, b);
+  biasOp ??= registerNativeOp('SpikelensBiasAdd', ['x', 'bias'], [], (k, [x, bias]) => k.biasAdd(x, bias), (dy) => ({
+    x: () => tf.reshape(dy, dy.shape),
+    bias: () => tf.sum(dy, Array.from({ length: dy.rank - 1 }, (_, i) => i)),
+  }));
+  return biasOp({ x: z, bias: b });
 }
 
 let nativePool: { kernels: NativeKernels; pool: (x: tf.Tensor4D) => tf.Tensor4D } | undefined;

@@ -9,7 +9,7 @@
  * statistics of step t. Steps beyond the trained T reuse the last step's statistics.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nativeKernels, type NativeKernels } from '../kernels/native';
+import { nativeKernels, registerNativeOp, type NativeKernels } from '../kernels/native';
 
 export const BNTT_EPS = 1e-4;
 export const BNTT_MOMENTUM = 0.1;
@@ -75,7 +75,10 @@ export class Bntt {
     } else {
       // Evaluation: y = a·x + b per step and channel, a = γ/√(σ²+ε), b = −a·μ (+ β).
       const scale = tf.mul(gamma, tf.reshape(tf.rsqrt(tf.add(rows(this.runningVar), BNTT_EPS)), [timesteps, 1, c]));
-      y = tf.sub(tf.mul(x3, scale), tf.mul(scale, tf.reshape(rows(this.runningMean), [timesteps, 1, c])));
+      const shift = tf.mul(scale, tf.reshape(rows(this.runningMean), [timesteps, 1, c]));
+      // On the native backend one pass over x (the same float32 operations, bit for bit).
+      if (!beta && nativeKernels()) return stepAffine(x, tf.reshape(scale, [timesteps, c]), tf.reshape(shift, [timesteps, c]), timesteps);
+      y = tf.sub(tf.mul(x3, scale), shift);
     }
     if (beta) y = tf.add(y, beta);
     return tf.reshape(y, x.shape);
@@ -221,6 +224,25 @@ function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor
  * `normaliseWithBatchStats` with the fused native kernels: x time-major [T·N, …, C] as it is, γ
  * [T, C]; statistics summed in double, returned as [T, C].
  */
+let stepAffineOp: ((inputs: Record<string, tf.Tensor>, attrs?: Record<string, number>) => tf.Tensor) | undefined;
+
+/**
+ * x·a_t − b_t per step t and channel on the native backend (x time-major [T·P, …, C], a and b
+ * [T, C]), with the gradients tfjs gives `tf.sub(tf.mul(x3, a), b)` on [T, P, C] views.
+ */
+function stepAffine(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, timesteps: number): tf.Tensor {
+  stepAffineOp ??= registerNativeOp('SpikelensStepAffine', ['x', 'a', 'b'], ['x', 'a'], (k, [xv, av, bv], attrs) => k.stepAffine(xv, av, bv, attrs.timesteps), (dy, [xv, av], attrs) => {
+    const T = attrs.timesteps, C = av.shape[1] as number;
+    const view = (t: tf.Tensor) => tf.reshape(t, [T, -1, C]);
+    return {
+      x: () => tf.reshape(tf.mul(view(dy), tf.reshape(av, [T, 1, C])), xv.shape),
+      a: () => tf.reshape(tf.sum(tf.mul(view(dy), view(xv)), [1]), [T, C]),
+      b: () => tf.reshape(tf.neg(tf.sum(view(dy), [1])), [T, C]),
+    };
+  });
+  return stepAffineOp({ x, a, b }, { timesteps });
+}
+
 function normaliseFused(k: NativeKernels, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const T = gamma.shape[0];
   return batchStatsOp(x, gamma, (xs, g) => {

@@ -22,7 +22,7 @@ import type { NeuronState, SpikingNeuron } from './neuron';
 import { createNeuron, type NeuronSpec } from './neuron-spec';
 import type { SurrogateSpec } from './surrogate';
 import type { LayerName } from './observer';
-import { CONV_LAYERS, VGG11_POOL_AFTER, avgPool2, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
+import { CONV_LAYERS, VGG11_POOL_AFTER, addBias, avgPool2, conv3x3, initVggWeights, namedWeights, weightList, type VggArch, type VggWeights } from '../model/vgg';
 import { Rng } from '../random';
 
 /** Zero biases for conv1..conv8 and fc1 (filled from a checkpoint or a folded ANN). */
@@ -166,7 +166,7 @@ export class SpikingVgg {
     let z = i < 8 ? conv3x3(x as tf.Tensor4D, this.weights.convs[i], this.config.arch.padding) : tf.matMul(x as tf.Tensor2D, this.weights.fc1);
     // A converted network carries the biases of the ANN's folded batch norm: constant currents.
     const b = this.weights.biases ? (i < 8 ? this.weights.biases.convs[i] : this.weights.biases.fc1) : null;
-    if (b) z = tf.add(z, b);
+    if (b) z = addBias(z, b);
     return this.bntt ? this.bntt[i].applySteps(z, t, timesteps, training) : z;
   }
 

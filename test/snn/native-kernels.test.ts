@@ -2,7 +2,8 @@
  * The fused native kernels (lib/kernels/native) compute what lib/snn's tfjs ops compute: the LIF
  * recursion (bit-identical spikes and membranes, every order and reset, leak 1 and < 1) and its BPTT
  * (both surrogates), the adaptive-threshold LIF's likewise, BNTT's training-mode normalisation, statistics and gradients, the Poisson
- * encoder's frames (bit-identical), replicate padding with its gradient, 2×2 average pooling's gradient, and SAM's recursion over
+ * encoder's frames (bit-identical), replicate padding with its gradient, 2×2 average pooling's gradient, per-channel biases and
+ * BNTT's evaluation mode with their gradients (bit-identical), and SAM's recursion over
  * many steps (the streaming maps observers build). They must be
  * built and loaded on the native backend: scripts/setup-native.sh compiles them, and a setup that
  * silently fell back to the slow path would fail here.
@@ -17,7 +18,7 @@ import { nativeKernels, nativeKernelsFile, nativeKernelsFileName, setFusedKernel
 import { createEncoder } from '../../lib/data/encode';
 import { SpikeActivationMap } from '../../lib/explain/sam';
 import { SpikeRateMap } from '../../lib/explain/rate';
-import { avgPool2, conv3x3 } from '../../lib/model/vgg';
+import { addBias, avgPool2, conv3x3 } from '../../lib/model/vgg';
 import { Rng } from '../../lib/random';
 import { maxAbsDiff, useBackend, values } from '../helpers/tf';
 
@@ -190,6 +191,47 @@ describe('fused native kernels', () => {
       expect(arr(fused)).toEqual(arr(mirror));
       tf.dispose([x, fused, mirror]);
     }
+  });
+
+  it('BNTT in evaluation mode: output and the x and γ gradients bit-identical to the tfjs ops, steps past the trained T included', () => {
+    const steps = 4, C = 6;
+    const x = tf.tensor(values(steps * 3 * 5 * 5 * C, 14).map((v) => v * 2 + 0.5), [steps * 3, 5, 5, C]);
+    const w = tf.tensor(values(x.size, 15), x.shape);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(new Float32Array(arr(t)).buffer));
+    const r = both(() => {
+      const bn = new Bntt('bn', C, 3);
+      bn.gamma.assign(tf.tensor(values(3 * C, 16).map((v) => 1 + v), [3, C]) as tf.Tensor2D);
+      bn.runningMean.assign(tf.tensor(values(3 * C, 17), [3, C]) as tf.Tensor2D);
+      bn.runningVar.assign(tf.tensor(values(3 * C, 18).map((v) => 0.5 + Math.abs(v)), [3, C]) as tf.Tensor2D);
+      const out = tf.tidy(() => {
+        // Steps 1..4 of a net trained for 3: the last step's statistics serve step 4.
+        const y = bn.applySteps(x, 1, steps, false);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.applySteps(x, 1, steps, false), w)) as tf.Scalar, [bn.gamma]);
+        const gx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(bn.applySteps(v, 1, steps, false), w)))(x);
+        return { y: bits(y), gGamma: bits(grads[bn.gamma.name]), gx: bits(gx) };
+      });
+      bn.dispose();
+      return out;
+    });
+    for (const k of ['y', 'gx', 'gGamma'] as const) expect(r.fused[k], k).toEqual(r.tfjs[k]);
+    expect(new Set(r.fused.gGamma).size).toBeGreaterThan(1);
+    tf.dispose([x, w]);
+  });
+
+  it('per-channel bias (a converted net\'s): output and both gradients bit-identical to tf.add', () => {
+    const x = tf.tensor4d(values(2 * 4 * 3 * 5, 71), [2, 4, 3, 5]);
+    const b = tf.variable(tf.tensor1d(values(5, 72)));
+    const w = tf.tensor4d(values(x.size, 73), x.shape);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(new Float32Array(arr(t)).buffer));
+    const r = both(() => tf.tidy(() => {
+      const y = addBias(x, b);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(addBias(x, b), w)) as tf.Scalar, [b]);
+      const gx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(addBias(v, b), w)))(x);
+      return { y: bits(y), gb: bits(grads[b.name]), gx: bits(gx) };
+    }));
+    for (const k of ['y', 'gb', 'gx'] as const) expect(r.fused[k], k).toEqual(r.tfjs[k]);
+    expect(r.fused.gb.length).toBe(5);
+    tf.dispose([x, b, w]);
   });
 
   it('Poisson kernel: four generators side by side give the bits of one at a time, for any number of steps; other lane counts are refused', () => {

@@ -10,6 +10,7 @@
 //   SpikelensPoisson                             the Poisson spike encoder's frames for k steps
 //   SpikelensReplicatePad / ...PadGrad           replicate padding by one pixel and its gradient
 //   SpikelensAvgPool2Grad                        the gradient of 2×2 average pooling (stride 2, valid)
+//   SpikelensBiasAdd / SpikelensStepAffine       per-channel bias, and BNTT in evaluation mode (x·a_t − b_t)
 //   SpikelensSamSteps                            SAM's NCS recursion and maps over k steps (paper)
 //
 // The arithmetic follows lib/data/encode.ts and lib/random.ts (the sfc32 generator, bit for bit),
@@ -734,6 +735,93 @@ class AvgPool2GradOp : public OpKernel {
   int H_, W_;
 };
 REGISTER_KERNEL_BUILDER(Name("SpikelensAvgPool2Grad").Device(DEVICE_CPU), AvgPool2GradOp);
+
+// ---------------------------------------------------------------------------------------------
+// Per-channel constants on a time-major tensor, one pass instead of TensorFlow's broadcasting
+// Add, Mul and Sub (about twice as slow as a same-shape op on these shapes). Both do the float32
+// operations tfjs does, in its order, so the results are bit-identical:
+//   SpikelensBiasAdd   x [.., C], bias [C]            → x + bias        (a converted net's folded
+//                      batch-norm biases, lib/snn/network.ts)
+//   SpikelensStepAffine x [T·P, C] time-major, a, b [T, C] → x·a_t − b_t  (BNTT in evaluation mode,
+//                      lib/snn/bntt.ts: a = γ/√(σ²+ε), b = a·μ)
+REGISTER_OP("SpikelensBiasAdd")
+    .Input("x: float")
+    .Input("bias: float")
+    .Output("y: float")
+    .SetShapeFn(SameAsInput0);
+
+class BiasAddOp : public OpKernel {
+ public:
+  explicit BiasAddOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& bias = ctx->input(1);
+    const int64_t C = bias.NumElements();
+    OP_REQUIRES(ctx, bias.dims() == 1 && x.dims() >= 1 && x.dim_size(x.dims() - 1) == C,
+                errors::InvalidArgument("SpikelensBiasAdd: expected x [.., C] and bias [C], got ", x.shape().DebugString(), " and ", bias.shape().DebugString()));
+    Tensor* y = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    const float* X = x.flat<float>().data();
+    const float* B = bias.flat<float>().data();
+    float* Y = y->flat<float>().data();
+    const int64_t rows = C == 0 ? 0 : x.NumElements() / C;
+    ParallelRange(ctx, rows, 2 * C, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; r++) {
+        const float* xr = X + r * C;
+        float* yr = Y + r * C;
+        for (int64_t c = 0; c < C; c++) yr[c] = xr[c] + B[c];
+      }
+    });
+  }
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensBiasAdd").Device(DEVICE_CPU), BiasAddOp);
+
+REGISTER_OP("SpikelensStepAffine")
+    .Input("x: float")
+    .Input("a: float")
+    .Input("b: float")
+    .Attr("timesteps: int")
+    .Output("y: float")
+    .SetShapeFn(SameAsInput0);
+
+class StepAffineOp : public OpKernel {
+ public:
+  explicit StepAffineOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("timesteps", &T_)); }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& a = ctx->input(1);
+    const Tensor& b = ctx->input(2);
+    const int64_t T = T_;
+    const int64_t C = x.dims() >= 1 ? x.dim_size(x.dims() - 1) : 0;
+    OP_REQUIRES(ctx, T >= 1 && C >= 1 && a.NumElements() == T * C && b.NumElements() == T * C && x.NumElements() % (T * C) == 0,
+                errors::InvalidArgument("SpikelensStepAffine: expected x [T·P, .., C] and a, b [T, C] with T = ", T, ", got ",
+                                        x.shape().DebugString(), ", ", a.shape().DebugString(), ", ", b.shape().DebugString()));
+    Tensor* y = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    const float* X = x.flat<float>().data();
+    const float* A = a.flat<float>().data();
+    const float* Bv = b.flat<float>().data();
+    float* Y = y->flat<float>().data();
+    const int64_t P = x.NumElements() / (T * C);
+    ParallelRange(ctx, T * P, 3 * C, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; r++) {
+        const int64_t tc = (r / P) * C;
+        const float* xr = X + r * C;
+        float* yr = Y + r * C;
+        for (int64_t c = 0; c < C; c++) {
+          const float prod = xr[c] * A[tc + c];
+          yr[c] = prod - Bv[tc + c];
+        }
+      }
+    });
+  }
+
+ private:
+  int T_;
+};
+REGISTER_KERNEL_BUILDER(Name("SpikelensStepAffine").Device(DEVICE_CPU), StepAffineOp);
 
 // ---------------------------------------------------------------------------------------------
 // SAM (paper variant, lib/explain/sam.ts) over k steps of one layer: spikes [k·B, H, W, C]
