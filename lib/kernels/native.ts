@@ -287,6 +287,9 @@ function bind(backend: NodeBackend): NativeKernels {
   };
 }
 
+/** A kernel registered by `registerNativeOp`: its inputs by name and its numeric attrs → its output. */
+export type NativeOp = (inputs: Record<string, tf.Tensor>, attrs?: Record<string, number>) => tf.Tensor;
+
 /** The gradient of a kernel registered by `registerNativeOp`: per input, a thunk autodiff calls only when it needs that input's gradient. */
 export type NativeOpGradient = (dy: tf.Tensor, saved: tf.Tensor[], attrs: Record<string, number>) => Record<string, () => tf.Tensor>;
 
@@ -297,7 +300,7 @@ export type NativeOpGradient = (dy: tf.Tensor, saved: tf.Tensor[], attrs: Record
  * `saved`: the inputs the gradient reads (handed to it in that order). Returns the op: inputs by
  * name, numeric attrs.
  */
-export function registerNativeOp(name: string, inputNames: readonly string[], saved: readonly string[], forward: (k: NativeKernels, inputs: tf.Tensor[], attrs: Record<string, number>) => tf.Tensor, gradient: NativeOpGradient): (inputs: Record<string, tf.Tensor>, attrs?: Record<string, number>) => tf.Tensor {
+export function registerNativeOp(name: string, inputNames: readonly string[], saved: readonly string[], forward: (k: NativeKernels, inputs: tf.Tensor[], attrs: Record<string, number>) => tf.Tensor, gradient: NativeOpGradient): NativeOp {
   if (!tf.getKernel(name, 'tensorflow')) {
     tf.registerKernel({
       kernelName: name, backendName: 'tensorflow',

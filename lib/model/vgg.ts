@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
-import { nativeKernels, registerNativeOp, type NativeKernels } from '../kernels/native';
+import { nativeKernels, registerNativeOp, type NativeKernels, type NativeOp } from '../kernels/native';
 
 export const VGG11_CHANNELS = [64, 128, 256, 256, 512, 512, 512, 512] as const;
 /** Conv layers (0-based) followed by 2×2 average pooling. */
@@ -87,7 +87,7 @@ function nativeReplicatePad(kernels: NativeKernels): (x: tf.Tensor4D) => tf.Tens
   return nativePad.pad;
 }
 
-let biasOp: ((inputs: Record<string, tf.Tensor>) => tf.Tensor) | undefined;
+let biasOp: NativeOp | undefined;
 
 /**
  * z + b with one b per channel (z's last axis): a converted net's folded batch-norm biases. On the

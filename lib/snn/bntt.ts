@@ -9,7 +9,7 @@
  * statistics of step t. Steps beyond the trained T reuse the last step's statistics.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nativeKernels, registerNativeOp, type NativeKernels } from '../kernels/native';
+import { nativeKernels, registerNativeOp, type NativeKernels, type NativeOp } from '../kernels/native';
 
 export const BNTT_EPS = 1e-4;
 export const BNTT_MOMENTUM = 0.1;
@@ -220,11 +220,7 @@ function normaliseWithBatchStats(x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor
   });
 }
 
-/**
- * `normaliseWithBatchStats` with the fused native kernels: x time-major [T·N, …, C] as it is, γ
- * [T, C]; statistics summed in double, returned as [T, C].
- */
-let stepAffineOp: ((inputs: Record<string, tf.Tensor>, attrs?: Record<string, number>) => tf.Tensor) | undefined;
+let stepAffineOp: NativeOp | undefined;
 
 /**
  * x·a_t − b_t per step t and channel on the native backend (x time-major [T·P, …, C], a and b
@@ -243,6 +239,10 @@ function stepAffine(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, timesteps: number)
   return stepAffineOp({ x, a, b }, { timesteps });
 }
 
+/**
+ * `normaliseWithBatchStats` with the fused native kernels: x time-major [T·N, …, C] as it is, γ
+ * [T, C]; statistics summed in double, returned as [T, C].
+ */
 function normaliseFused(k: NativeKernels, x: tf.Tensor, gamma: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const T = gamma.shape[0];
   return batchStatsOp(x, gamma, (xs, g) => {

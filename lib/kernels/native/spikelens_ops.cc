@@ -69,6 +69,12 @@ Status SameAsInput0(shape_inference::InferenceContext* c) {
   return OkStatus();
 }
 
+// Output 0 is a rank-4 tensor whose dimensions the kernel computes (padding, pooling gradients).
+Status Rank4Output(shape_inference::InferenceContext* c) {
+  c->set_output(0, c->UnknownShapeOfRank(4));
+  return OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -589,10 +595,7 @@ REGISTER_KERNEL_BUILDER(Name("SpikelensPoisson").Device(DEVICE_CPU), PoissonOp);
 REGISTER_OP("SpikelensReplicatePad")
     .Input("x: float")
     .Output("y: float")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      c->set_output(0, c->UnknownShapeOfRank(4));
-      return OkStatus();
-    });
+    .SetShapeFn(Rank4Output);
 
 class ReplicatePadOp : public OpKernel {
  public:
@@ -631,10 +634,7 @@ REGISTER_KERNEL_BUILDER(Name("SpikelensReplicatePad").Device(DEVICE_CPU), Replic
 REGISTER_OP("SpikelensReplicatePadGrad")
     .Input("dy: float")
     .Output("dx: float")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      c->set_output(0, c->UnknownShapeOfRank(4));
-      return OkStatus();
-    });
+    .SetShapeFn(Rank4Output);
 
 class ReplicatePadGradOp : public OpKernel {
  public:
@@ -688,10 +688,7 @@ REGISTER_OP("SpikelensAvgPool2Grad")
     .Attr("height: int")
     .Attr("width: int")
     .Output("dx: float")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      c->set_output(0, c->UnknownShapeOfRank(4));
-      return OkStatus();
-    });
+    .SetShapeFn(Rank4Output);
 
 class AvgPool2GradOp : public OpKernel {
  public:
